@@ -1,0 +1,23 @@
+"""Exceptions and warnings that ferlib raises, so callers can catch ferlib's own failures."""
+
+from __future__ import annotations
+
+
+class FerlibError(Exception):
+    """Base class of every error ferlib raises on purpose."""
+
+
+class DatasetNotFoundError(FerlibError, FileNotFoundError):
+    """No FER-2013 copy where ferlib looked; the message says where and how to get one."""
+
+
+class DatasetFormatError(FerlibError, ValueError):
+    """The data is there but does not have the expected layout or content; the message says which file."""
+
+
+class DownloadError(FerlibError, RuntimeError):
+    """``ferlib download`` could not fetch the data; the message says what to do by hand."""
+
+
+class DataQualityWarning(UserWarning):
+    """Images were converted or left out while loading; the message counts and names them."""

@@ -1,0 +1,69 @@
+"""tf.data input pipelines over in-memory FER-2013 arrays.
+
+Images leave the pipeline as float32 (batch, 48, 48, 1) in the 0-255 range: every ferlib model
+starts with its own ``Rescaling`` layer, so training, evaluation and live recognition feed pixels
+the same way and no caller has to remember a normalisation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import tensorflow as tf
+
+from ferlib.data.dataset import Split
+from ferlib.labels import NUM_CLASSES
+
+
+def make_dataset(
+    data: Split | tuple[np.ndarray, np.ndarray],
+    *,
+    batch_size: int = 64,
+    shuffle: bool = False,
+    augment: Callable[..., tf.Tensor] | None = None,
+    one_hot: bool = False,
+    seed: int | None = None,
+    drop_remainder: bool = False,
+) -> tf.data.Dataset:
+    """Batches of ``(images, labels)`` from a ``Split`` or an ``(images, labels)`` pair.
+
+    ``shuffle`` reshuffles every epoch; ``augment`` (for example ``ferlib.augment`` layers) is applied
+    per batch with ``training=True``; ``one_hot`` gives float one-hot labels (needed for label
+    smoothing) instead of integer indices. Batches are prefetched so the model never waits for data.
+    """
+    images, labels = (data.images, data.labels) if isinstance(data, Split) else data
+    images = np.asarray(images)
+    labels = np.asarray(labels)
+    if images.ndim != 3 or images.shape[1:] != (48, 48):
+        raise ValueError(f"expected images of shape (N, 48, 48), got {images.shape}")
+    if len(images) != len(labels):
+        raise ValueError(f"{len(images)} images but {len(labels)} labels")
+    if len(labels) and (labels.min() < 0 or labels.max() >= NUM_CLASSES):
+        raise ValueError(f"labels must lie in 0..{NUM_CLASSES - 1}, found {labels.min()}..{labels.max()}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels.astype(np.int32)))
+    if shuffle:
+        dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
+
+    def prepare(batch_images: tf.Tensor, batch_labels: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        x = tf.cast(batch_images, tf.float32)[..., tf.newaxis]
+        if augment is not None:
+            x = augment(x, training=True)
+        y = tf.one_hot(batch_labels, NUM_CLASSES) if one_hot else batch_labels
+        return x, y
+
+    return dataset.map(prepare, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+
+def class_weights(labels: np.ndarray) -> dict[int, float]:
+    """Balanced class weights, ``n_samples / (n_classes * count)``, for ``model.fit(class_weight=...)``.
+
+    Classes absent from ``labels`` get weight 0 rather than a division by zero.
+    """
+    counts = np.bincount(np.asarray(labels, dtype=np.int64), minlength=NUM_CLASSES)
+    total = counts.sum()
+    return {i: float(total / (NUM_CLASSES * c)) if c else 0.0 for i, c in enumerate(counts)}
