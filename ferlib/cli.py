@@ -40,7 +40,78 @@ def _parser() -> argparse.ArgumentParser:
         "dir", nargs="?", default=str(DEFAULT_RELATIVE), help="where to put it (default: data/fer2013)"
     )
     download.set_defaults(run=_download)
+    _add_train(commands)
     return parser
+
+
+def _add_train(commands: argparse._SubParsersAction) -> None:
+    from ferlib.train import PRECISIONS, TrainConfig
+
+    defaults = TrainConfig()
+    train = commands.add_parser(
+        "train",
+        help="train a CNN on FER-2013 with checkpoints; run it again to resume",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    train.add_argument(
+        "--arch", default=defaults.architecture, help="architecture (see ferlib.models.MODELS)"
+    )
+    train.add_argument("--epochs", type=int, default=defaults.epochs)
+    train.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    train.add_argument("--optimizer", choices=("sgd", "adam"), default=defaults.optimizer)
+    train.add_argument("--lr", type=float, default=defaults.learning_rate, help="peak learning rate")
+    train.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
+    train.add_argument("--schedule", choices=("cosine", "plateau"), default=defaults.schedule)
+    train.add_argument("--label-smoothing", type=float, default=defaults.label_smoothing)
+    train.add_argument("--no-augment", action="store_true", help="train without augmentation")
+    train.add_argument(
+        "--class-weights", action="store_true", help="weight the loss by inverse class frequency"
+    )
+    train.add_argument("--precision", choices=PRECISIONS, default=defaults.precision)
+    train.add_argument("--patience", type=int, default=None, help="early-stopping patience in epochs")
+    train.add_argument("--limit", type=int, default=None, help="train on this many images only (quick runs)")
+    train.add_argument("--seed", type=int, default=defaults.seed)
+    train.add_argument("--backup-every", type=int, default=defaults.backup_every_batches, help="batches")
+    train.add_argument(
+        "--out", default=defaults.output_dir, help="output folder; an unfinished run there resumes"
+    )
+    train.add_argument("--data", default=None, help="FER-2013 folder or CSV (default: $FER2013_DIR)")
+    train.add_argument(
+        "--report-private-test", action="store_true", help="also measure PrivateTest (final runs only)"
+    )
+    train.set_defaults(run=_train)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from ferlib.train import TrainConfig, train
+
+    config = TrainConfig(
+        architecture=args.arch,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        optimizer=args.optimizer,
+        learning_rate=args.lr,
+        weight_decay=args.weight_decay,
+        schedule=args.schedule,
+        label_smoothing=args.label_smoothing,
+        augment=None if args.no_augment else TrainConfig().augment,
+        use_class_weights=args.class_weights,
+        precision=args.precision,
+        early_stopping_patience=args.patience,
+        limit=args.limit,
+        seed=args.seed,
+        backup_every_batches=args.backup_every,
+        output_dir=args.out,
+        data_dir=args.data,
+        report_private_test=args.report_private_test,
+    )
+    result = train(config)
+    card = result.card
+    print(f"saved {result.model_path} ({card['epochs']} epochs, {card['wall_seconds']:.0f} s)")
+    print(f"PublicTest accuracy: {card['public_test_accuracy']:.4f}")
+    if card["private_test_accuracy"] is not None:
+        print(f"PrivateTest accuracy: {card['private_test_accuracy']:.4f}")
+    return 0
 
 
 def _info(args: argparse.Namespace) -> int:

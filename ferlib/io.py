@@ -26,6 +26,8 @@ def atomic_path(destination: str | os.PathLike[str]) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        if tmp.exists():
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the file normal permissions
         os.replace(tmp, destination)
     finally:
         tmp.unlink(missing_ok=True)
@@ -35,3 +37,9 @@ def write_text_atomic(destination: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` (UTF-8) to ``destination`` atomically."""
     with atomic_path(destination) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

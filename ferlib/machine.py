@@ -9,7 +9,8 @@ from pathlib import Path
 
 def describe_machine() -> str:
     """CPU model, logical cores, memory and OS, e.g. ``"AMD EPYC 7B13, 2 cores, 23.4 GiB, Linux x86_64"``."""
-    return f"{_cpu_model()}, {os.cpu_count()} cores, {_memory_gib():.1f} GiB, {platform.system()} {platform.machine()}"
+    system = f"{platform.system()} {platform.machine()}"
+    return f"{_cpu_model()}, {os.cpu_count()} cores, {_memory_gib():.1f} GiB, {system}"
 
 
 def _cpu_model() -> str:

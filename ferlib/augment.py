@@ -1,0 +1,53 @@
+"""Data augmentation as Keras 3 preprocessing layers, and how ``ImageDataGenerator`` maps onto them.
+
+Keras 3 removed ``ImageDataGenerator`` (and ``fit_generator``: ``model.fit`` takes a tf.data pipeline).
+Its random transforms live on as layers, which run inside the tf.data pipeline (``ferlib.pipeline``)
+or inside a model, and are active only when called with ``training=True``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+from keras import layers
+
+#: Old ``ImageDataGenerator`` argument -> the Keras 3 way, for learners coming from older tutorials.
+IMAGE_DATA_GENERATOR_EQUIVALENTS: dict[str, str] = {
+    "rotation_range=D": "layers.RandomRotation(D / 360)  # a fraction of a full turn, not degrees",
+    "width_shift_range=F": "layers.RandomTranslation(height_factor=0, width_factor=F)",
+    "height_shift_range=F": "layers.RandomTranslation(height_factor=F, width_factor=0)",
+    "zoom_range=Z": "layers.RandomZoom(Z)",
+    "horizontal_flip=True": 'layers.RandomFlip("horizontal")',
+    "brightness_range=(a, b)": "layers.RandomBrightness(...)  # factor in [-1, 1], not a multiplier",
+    "shear_range=S": "layers.RandomShear(...)",
+    "rescale=1./255": "layers.Rescaling(1 / 255)  # inside every ferlib model",
+    "fill_mode='nearest'": "fill_mode='nearest' on the layer (Keras 3 defaults to 'reflect')",
+    "flow_from_directory(...)": "ferlib.data.load_fer2013() then ferlib.pipeline.make_dataset()",
+    "model.fit_generator(gen, ...)": "model.fit(dataset, ...)",
+}
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """Random transforms for training faces; the defaults suit FER-2013's aligned 48x48 crops."""
+
+    rotation_degrees: float = 10.0
+    shift: float = 0.1  # fraction of the width and height
+    zoom: float = 0.1
+    horizontal_flip: bool = True
+
+
+def build_augmentation(config: AugmentConfig | None = None, *, seed: int | None = None) -> keras.Sequential:
+    """A ``keras.Sequential`` of preprocessing layers applying ``config``'s random transforms."""
+    config = config or AugmentConfig()
+    steps: list[layers.Layer] = []
+    if config.horizontal_flip:
+        steps.append(layers.RandomFlip("horizontal", seed=seed))
+    if config.rotation_degrees:
+        steps.append(layers.RandomRotation(config.rotation_degrees / 360, fill_mode="nearest", seed=seed))
+    if config.shift:
+        steps.append(layers.RandomTranslation(config.shift, config.shift, fill_mode="nearest", seed=seed))
+    if config.zoom:
+        steps.append(layers.RandomZoom(config.zoom, fill_mode="nearest", seed=seed))
+    return keras.Sequential(steps, name="augmentation")

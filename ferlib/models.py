@@ -1,0 +1,141 @@
+"""Named CNN architectures for 48x48 grayscale faces, all Keras 3.
+
+Every model takes float pixels in 0-255 of shape (48, 48, 1), rescales them itself, and ends in a
+7-way softmax in ``ferlib.labels.EMOTIONS`` order. ``build_model(name)`` builds one by name;
+``MODELS`` lists them with a sentence each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import keras
+from keras import layers
+
+from ferlib.imageops import FACE_SIZE
+from ferlib.labels import NUM_CLASSES
+
+INPUT_SHAPE: tuple[int, int, int] = (FACE_SIZE, FACE_SIZE, 1)
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """A named builder and what a learner should know about it."""
+
+    name: str
+    summary: str
+    build: Callable[[], keras.Model]
+
+
+def _inputs() -> tuple[keras.KerasTensor, keras.KerasTensor]:
+    inputs = keras.Input(INPUT_SHAPE, name="pixels")
+    return inputs, layers.Rescaling(1.0 / 255, name="rescale")(inputs)
+
+
+def _classifier(x: keras.KerasTensor) -> keras.KerasTensor:
+    # float32 softmax even under mixed precision, so probabilities sum to one exactly.
+    return layers.Dense(NUM_CLASSES, activation="softmax", dtype="float32", name="emotion")(x)
+
+
+def minimal_cnn() -> keras.Model:
+    """Conv-Pool-Conv-Pool-Flatten-Dense: the smallest network that learns something."""
+    inputs, x = _inputs()
+    x = layers.Conv2D(32, 3, activation="relu")(x)
+    x = layers.MaxPooling2D()(x)
+    x = layers.Conv2D(64, 3, activation="relu")(x)
+    x = layers.MaxPooling2D()(x)
+    x = layers.Flatten()(x)
+    x = layers.Dense(128, activation="relu")(x)
+    return keras.Model(inputs, _classifier(x), name="minimal")
+
+
+def four_block_cnn() -> keras.Model:
+    """Four blocks of Conv-BatchNorm-ReLU-MaxPool-Dropout(0.5), 32->64->128->256 filters, two dense layers."""
+    inputs, x = _inputs()
+    for filters in (32, 64, 128, 256):
+        x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.ReLU()(x)
+        x = layers.MaxPooling2D()(x)
+        x = layers.Dropout(0.5)(x)
+    x = layers.Flatten()(x)
+    for units in (256, 512):
+        x = layers.Dense(units, activation="relu")(x)
+        x = layers.Dropout(0.5)(x)
+    return keras.Model(inputs, _classifier(x), name="four_block")
+
+
+def heavy_cnn() -> keras.Model:
+    """Conv 128 3x3, 128 5x5, 512 3x3, 512 3x3 (each BatchNorm-ReLU-MaxPool-Dropout), Dense 256 and 512."""
+    inputs, x = _inputs()
+    for filters, kernel in ((128, 3), (128, 5), (512, 3), (512, 3)):
+        x = layers.Conv2D(filters, kernel, padding="same", use_bias=False)(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.ReLU()(x)
+        x = layers.MaxPooling2D()(x)
+        x = layers.Dropout(0.25)(x)
+    x = layers.Flatten()(x)
+    for units in (256, 512):
+        x = layers.Dense(units, use_bias=False)(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.ReLU()(x)
+        x = layers.Dropout(0.25)(x)
+    return keras.Model(inputs, _classifier(x), name="heavy")
+
+
+def ferlib_cnn() -> keras.Model:
+    """ferlib's default: VGG-style, four stages of two 3x3 Conv-BatchNorm-ReLU (32-64-128-256) with
+    max pooling, then global average pooling, dropout and Dense 256. Global pooling instead of
+    Flatten keeps the dense part small, so most of the CPU time goes into the convolutions that
+    carry the accuracy."""
+    inputs, x = _inputs()
+    for filters in (32, 64, 128, 256):
+        for _ in range(2):
+            x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
+            x = layers.BatchNormalization()(x)
+            x = layers.ReLU()(x)
+        x = layers.MaxPooling2D()(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dropout(0.4)(x)
+    x = layers.Dense(256, activation="relu")(x)
+    x = layers.Dropout(0.4)(x)
+    return keras.Model(inputs, _classifier(x), name="ferlib")
+
+
+MODELS: dict[str, Architecture] = {
+    arch.name: arch
+    for arch in (
+        Architecture("minimal", "Conv-Pool-Conv-Pool-Flatten-Dense", minimal_cnn),
+        Architecture(
+            "four_block", "4 x (Conv-BN-ReLU-Pool-Dropout 0.5), 32 to 256 filters, 2 dense", four_block_cnn
+        ),
+        Architecture("heavy", "Conv 128/128(5x5)/512/512 with BN and Dropout, Dense 256 and 512", heavy_cnn),
+        Architecture(
+            "ferlib", "VGG-style 2x3x3 conv stages 32-64-128-256, global pooling (default)", ferlib_cnn
+        ),
+    )
+}
+DEFAULT_ARCHITECTURE = "ferlib"
+
+
+def build_model(name: str = DEFAULT_ARCHITECTURE) -> keras.Model:
+    """A fresh, uncompiled model by architecture name; ``ValueError`` listing the names for an unknown one."""
+    if name not in MODELS:
+        raise ValueError(f"unknown architecture {name!r}; expected one of {', '.join(MODELS)}")
+    return MODELS[name].build()
+
+
+def count_flops(model: keras.Model) -> int:
+    """Floating-point operations for one image's forward pass (a multiply-add counts as two),
+    from the convolution and dense layers, which dominate."""
+    flops = 0
+    for layer in model.layers:
+        if isinstance(layer, layers.Conv2D):
+            _, height, width, out_channels = layer.output.shape
+            kernel_h, kernel_w = layer.kernel_size
+            in_channels = layer.input.shape[-1]
+            flops += 2 * height * width * out_channels * kernel_h * kernel_w * in_channels
+        elif isinstance(layer, layers.Dense):
+            flops += 2 * layer.input.shape[-1] * layer.units
+    return int(flops)

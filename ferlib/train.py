@@ -1,0 +1,296 @@
+"""``train(config)``: one call that trains a named architecture on FER-2013 with the standard callbacks.
+
+The output folder holds everything a run makes: ``best.keras`` (the best epoch on PublicTest),
+``log.csv`` (one row per epoch), ``backup/`` (Keras' ``BackupAndRestore`` state, so a run killed at
+any point resumes where it stopped), and at the end ``model.keras`` with its card ``model.json``.
+Calling ``train`` again with the same output folder resumes an unfinished run.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shlex
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+import ferlib
+from ferlib.augment import AugmentConfig, build_augmentation
+from ferlib.card import write_card
+from ferlib.data import FER2013, Split, load_fer2013
+from ferlib.io import atomic_path, write_text_atomic
+from ferlib.labels import EMOTIONS
+from ferlib.machine import describe_machine
+from ferlib.models import build_model, count_flops
+from ferlib.pipeline import class_weights, make_dataset
+
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a training run; saved as ``config.json`` and in the model card."""
+
+    architecture: str = "ferlib"
+    epochs: int = 30
+    batch_size: int = 64
+    optimizer: str = "sgd"  # "sgd" (Nesterov momentum 0.9) or "adam"
+    learning_rate: float = 0.05  # the peak rate
+    # Keras applies weight decay as w -= lr * wd * w, outside the momentum: 5e-3 here shrinks weights
+    # as fast as the classic "SGD, momentum 0.9, L2 5e-4" recipe does.
+    weight_decay: float = 5e-3
+    schedule: str = "cosine"  # "cosine" (one warm-up epoch, then cosine decay) or "plateau"
+    label_smoothing: float = 0.0
+    augment: AugmentConfig | None = field(default_factory=AugmentConfig)
+    use_class_weights: bool = False
+    precision: str = "float32"  # "mixed_bfloat16" is about 1.7x faster on CPUs with AVX512-BF16
+    early_stopping_patience: int | None = None  # None: train every epoch, keep the best
+    limit: int | None = None  # use only this many Training images (and a quarter as many PublicTest)
+    seed: int = 0
+    backup_every_batches: int = 100
+    output_dir: str = "runs/ferlib"
+    data_dir: str | None = None
+    report_private_test: bool = False  # PrivateTest is for the final report only
+
+    def __post_init__(self) -> None:
+        if isinstance(self.augment, dict):
+            self.augment = AugmentConfig(**self.augment)
+        if self.optimizer not in ("sgd", "adam"):
+            raise ValueError(f"optimizer must be 'sgd' or 'adam', got {self.optimizer!r}")
+        if self.schedule not in ("cosine", "plateau"):
+            raise ValueError(f"schedule must be 'cosine' or 'plateau', got {self.schedule!r}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
+        if self.epochs < 1 or self.batch_size < 1:
+            raise ValueError("epochs and batch_size must be at least 1")
+
+
+@dataclass
+class TrainResult:
+    """The trained model (best epoch on PublicTest), where it was saved, its card and the epoch log."""
+
+    model: keras.Model
+    model_path: Path
+    card: dict[str, Any]
+    history: list[dict[str, float]]
+
+
+def train(
+    config: TrainConfig,
+    *,
+    data: FER2013 | None = None,
+    strategy: tf.distribute.Strategy | None = None,
+    verbose: int | str = "auto",
+) -> TrainResult:
+    """Train ``config.architecture``, resuming from ``config.output_dir`` if a run there was cut short."""
+    out = Path(config.output_dir)
+    backup = out / "backup"
+    resuming = backup.is_dir()
+    if not resuming:
+        for stale in ("best.keras", "log.csv", "clock.json", "model.keras", "model.json"):
+            (out / stale).unlink(missing_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(out / "config.json", json.dumps(asdict(config), indent=2) + "\n")
+
+    data = data or load_fer2013(config.data_dir)
+    training, validation = _limited(data.training, config.limit, config.seed), data.public_test
+    if config.limit:
+        validation = _limited(validation, max(config.limit // 4, 64), config.seed)
+
+    keras.utils.set_random_seed(config.seed)
+    keras.mixed_precision.set_global_policy(config.precision)
+    strategy = strategy or tf.distribute.get_strategy()
+    steps_per_epoch = int(np.ceil(len(training) / config.batch_size))
+    with strategy.scope():
+        model = build_model(config.architecture)
+        model.compile(
+            optimizer=_optimizer(config, steps_per_epoch),
+            loss=keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),
+            metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")],
+        )
+    augment = build_augmentation(config.augment, seed=config.seed) if config.augment else None
+    train_ds = make_dataset(
+        training, batch_size=config.batch_size, shuffle=True, augment=augment, one_hot=True, seed=config.seed
+    )
+    val_ds = make_dataset(validation, batch_size=256, one_hot=True)
+
+    log_path = out / "log.csv"
+    done_epochs = _epochs_in_backup(backup)
+    _truncate_log(log_path, done_epochs)
+    callbacks = _callbacks(config, out, _best_logged(log_path))
+    clock = _Clock(out / "clock.json")
+    if verbose == "auto":
+        verbose = 1 if sys.stdout.isatty() else 2
+    if resuming:
+        print(f"Resuming {out} after epoch {done_epochs} of {config.epochs}", flush=True)
+    model.fit(
+        train_ds,
+        validation_data=val_ds,
+        epochs=config.epochs,
+        callbacks=[*callbacks, clock],
+        class_weight=class_weights(training.labels) if config.use_class_weights else None,
+        shuffle=False,  # the tf.data pipeline shuffles every epoch
+        verbose=verbose,
+    )
+
+    best = keras.saving.load_model(out / "best.keras") if (out / "best.keras").is_file() else model
+    # The shipped file is a float32 inference model: same weights, no optimizer state, no bf16 policy.
+    keras.mixed_precision.set_global_policy("float32")
+    final = build_model(config.architecture)
+    final.set_weights(best.get_weights())
+    model_path = out / "model.keras"
+    with atomic_path(model_path) as tmp:
+        final.save(tmp)
+    history = _read_log(log_path)
+    card = _card(config, final, data, history, clock.elapsed, training, validation)
+    write_card(model_path, card)
+    return TrainResult(final, model_path, card, history)
+
+
+def _limited(split: Split, limit: int | None, seed: int) -> Split:
+    if not limit or limit >= len(split):
+        return split
+    chosen = np.sort(np.random.default_rng(seed).choice(len(split), size=limit, replace=False))
+    return split.subset(chosen)
+
+
+def _optimizer(config: TrainConfig, steps_per_epoch: int) -> keras.optimizers.Optimizer:
+    if config.schedule == "cosine":
+        warmup = steps_per_epoch if config.epochs > 1 else 0
+        rate: Any = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=config.learning_rate / 10 if warmup else config.learning_rate,
+            decay_steps=max(1, config.epochs * steps_per_epoch - warmup),
+            warmup_target=config.learning_rate if warmup else None,
+            warmup_steps=warmup,
+        )
+    else:
+        rate = config.learning_rate
+    if config.optimizer == "sgd":
+        return keras.optimizers.SGD(rate, momentum=0.9, nesterov=True, weight_decay=config.weight_decay)
+    return keras.optimizers.AdamW(rate, weight_decay=config.weight_decay)
+
+
+def _callbacks(config: TrainConfig, out: Path, best_so_far: float | None) -> list[keras.callbacks.Callback]:
+    callbacks: list[keras.callbacks.Callback] = [
+        keras.callbacks.BackupAndRestore(str(out / "backup"), save_freq=config.backup_every_batches),
+        keras.callbacks.ModelCheckpoint(
+            out / "best.keras",
+            monitor="val_accuracy",
+            mode="max",
+            save_best_only=True,
+            initial_value_threshold=best_so_far,
+        ),
+        keras.callbacks.CSVLogger(str(out / "log.csv"), append=True),
+    ]
+    if config.schedule == "plateau":
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor="val_accuracy", factor=0.5, patience=3))
+    if config.early_stopping_patience is not None:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor="val_accuracy",
+                mode="max",
+                patience=config.early_stopping_patience,
+                restore_best_weights=True,
+            )
+        )
+    return callbacks
+
+
+class _Clock(keras.callbacks.Callback):
+    """Training wall time summed over every resumed segment, saved often enough to survive a kill."""
+
+    def __init__(self, path: Path, every_seconds: float = 10.0) -> None:
+        super().__init__()
+        self.path = path
+        self.every_seconds = every_seconds
+        self.before = json.loads(path.read_text())["elapsed_seconds"] if path.is_file() else 0.0
+        self.start = time.monotonic()
+        self.saved_at = self.start
+
+    @property
+    def elapsed(self) -> float:
+        return self.before + time.monotonic() - self.start
+
+    def _save(self) -> None:
+        write_text_atomic(self.path, json.dumps({"elapsed_seconds": round(self.elapsed, 1)}))
+        self.saved_at = time.monotonic()
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        if time.monotonic() - self.saved_at > self.every_seconds:
+            self._save()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self._save()
+
+
+def _epochs_in_backup(backup: Path) -> int:
+    metadata = backup / "training_metadata.json"
+    return int(json.loads(metadata.read_text())["epoch"]) if metadata.is_file() else 0
+
+
+def _read_log(log_path: Path) -> list[dict[str, float]]:
+    if not log_path.is_file():
+        return []
+    with log_path.open(newline="") as handle:
+        return [{key: float(value) for key, value in row.items()} for row in csv.DictReader(handle)]
+
+
+def _truncate_log(log_path: Path, epochs: int) -> None:
+    """Keep only the rows of epochs the backup holds, so a resumed run never logs an epoch twice."""
+    rows = _read_log(log_path)
+    if len(rows) <= epochs:
+        return
+    with atomic_path(log_path) as tmp, tmp.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        for row in rows[:epochs]:
+            writer.writerow({k: (int(v) if k == "epoch" else v) for k, v in row.items()})
+
+
+def _best_logged(log_path: Path) -> float | None:
+    scores = [row["val_accuracy"] for row in _read_log(log_path) if "val_accuracy" in row]
+    return max(scores) if scores else None
+
+
+def _accuracy(model: keras.Model, split: Split) -> float:
+    probabilities = model.predict(make_dataset(split, batch_size=256), verbose=0)
+    return float(np.mean(probabilities.argmax(axis=1) == split.labels))
+
+
+def _card(
+    config: TrainConfig,
+    model: keras.Model,
+    data: FER2013,
+    history: list[dict[str, float]],
+    wall_seconds: float,
+    training: Split,
+    validation: Split,
+) -> dict[str, Any]:
+    return {
+        "architecture": config.architecture,
+        "parameters": int(model.count_params()),
+        "flops_per_image": count_flops(model),
+        "labels": list(EMOTIONS),
+        "input": "48x48x1 float pixels in 0-255 (the model rescales)",
+        "data_fingerprint": data.fingerprint,
+        "training_images": len(training),
+        "epochs": len(history),
+        "best_epoch": int(np.argmax([row["val_accuracy"] for row in history])) + 1 if history else None,
+        "wall_seconds": round(wall_seconds, 1),
+        "machine": describe_machine(),
+        "public_test_accuracy": _accuracy(model, validation),
+        "public_test_images": len(validation),
+        "private_test_accuracy": _accuracy(model, data.private_test) if config.report_private_test else None,
+        "ferlib_version": ferlib.__version__,
+        "keras_version": keras.__version__,
+        "tensorflow_version": tf.__version__,
+        "config": asdict(config),
+        "command": shlex.join(sys.argv) if sys.argv and sys.argv[0] else None,
+    }
