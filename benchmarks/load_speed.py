@@ -47,7 +47,8 @@ def main() -> None:
     print(f"images:          {result['images']:,}")
     print(f"cold load:       {result['cold_seconds']} s (decode every image, write the cache)")
     print(f"cached load:     {result['cached_seconds']} s (median of {args.repeats})")
-    print(f"cache file:      {result['cache_megabytes']} MB; arrays in memory: {result['in_memory_megabytes']} MB")
+    print(f"cache file:      {result['cache_megabytes']} MB")
+    print(f"arrays in memory: {result['in_memory_megabytes']} MB")
     print(f"machine:         {result['machine']}")
     write_text_atomic(RESULTS, json.dumps(result, indent=2) + "\n")
 

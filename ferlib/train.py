@@ -91,9 +91,7 @@ def train(
 ) -> TrainResult:
     """Train ``config.architecture``, resuming from ``config.output_dir`` if a run there was cut short."""
     out = Path(config.output_dir)
-    backup = out / "backup"
-    resuming = backup.is_dir()
-    if not resuming:
+    if not (out / "backup").is_dir():  # a fresh run: nothing of an older one may mix in
         for stale in ("best.keras", "log.csv", "clock.json", "model.keras", "model.json"):
             (out / stale).unlink(missing_ok=True)
     out.mkdir(parents=True, exist_ok=True)
@@ -105,7 +103,27 @@ def train(
         validation = _limited(validation, max(config.limit // 4, 64), config.seed)
 
     keras.utils.set_random_seed(config.seed)
+    previous_policy = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy(config.precision)
+    try:
+        model = _fit(config, out, training, validation, strategy, verbose)
+    finally:
+        keras.mixed_precision.set_global_policy(previous_policy)
+    history = _read_log(out / "log.csv")
+    card = _card(config, model, data, history, _Clock.saved_elapsed(out / "clock.json"), training, validation)
+    write_card(out / "model.keras", card)
+    return TrainResult(model, out / "model.keras", card, history)
+
+
+def _fit(
+    config: TrainConfig,
+    out: Path,
+    training: Split,
+    validation: Split,
+    strategy: tf.distribute.Strategy | None,
+    verbose: int | str,
+) -> keras.Model:
+    """Fit with the callbacks, then save the best epoch as a float32 inference model ``model.keras``."""
     strategy = strategy or tf.distribute.get_strategy()
     steps_per_epoch = int(np.ceil(len(training) / config.batch_size))
     with strategy.scope():
@@ -122,7 +140,8 @@ def train(
     val_ds = make_dataset(validation, batch_size=256, one_hot=True)
 
     log_path = out / "log.csv"
-    done_epochs = _epochs_in_backup(backup)
+    resuming = (out / "backup").is_dir()
+    done_epochs = _epochs_in_backup(out / "backup")
     _truncate_log(log_path, done_epochs)
     callbacks = _callbacks(config, out, _best_logged(log_path))
     clock = _Clock(out / "clock.json")
@@ -141,17 +160,13 @@ def train(
     )
 
     best = keras.saving.load_model(out / "best.keras") if (out / "best.keras").is_file() else model
-    # The shipped file is a float32 inference model: same weights, no optimizer state, no bf16 policy.
+    # The saved file is a float32 inference model: same weights, no optimizer state, no bf16 policy.
     keras.mixed_precision.set_global_policy("float32")
     final = build_model(config.architecture)
     final.set_weights(best.get_weights())
-    model_path = out / "model.keras"
-    with atomic_path(model_path) as tmp:
+    with atomic_path(out / "model.keras") as tmp:
         final.save(tmp)
-    history = _read_log(log_path)
-    card = _card(config, final, data, history, clock.elapsed, training, validation)
-    write_card(model_path, card)
-    return TrainResult(final, model_path, card, history)
+    return final
 
 
 def _limited(split: Split, limit: int | None, seed: int) -> Split:
@@ -210,9 +225,13 @@ class _Clock(keras.callbacks.Callback):
         super().__init__()
         self.path = path
         self.every_seconds = every_seconds
-        self.before = json.loads(path.read_text())["elapsed_seconds"] if path.is_file() else 0.0
+        self.before = self.saved_elapsed(path)
         self.start = time.monotonic()
         self.saved_at = self.start
+
+    @staticmethod
+    def saved_elapsed(path: Path) -> float:
+        return float(json.loads(path.read_text())["elapsed_seconds"]) if path.is_file() else 0.0
 
     @property
     def elapsed(self) -> float:

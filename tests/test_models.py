@@ -1,0 +1,46 @@
+"""The named architectures and the augmentation layers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ferlib.augment import IMAGE_DATA_GENERATOR_EQUIVALENTS, AugmentConfig, build_augmentation
+from ferlib.models import MODELS, build_model, count_flops
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_every_architecture_maps_faces_to_seven_probabilities(name: str) -> None:
+    model = build_model(name)
+    assert model.input_shape == (None, 48, 48, 1) and model.output_shape == (None, 7)
+    pixels = np.random.default_rng(0).integers(0, 256, size=(3, 48, 48, 1)).astype("float32")
+    probabilities = model.predict(pixels, verbose=0)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+    assert model.count_params() > 0 and count_flops(model) > 0
+
+
+def test_flops_of_the_minimal_network_by_hand() -> None:
+    conv1 = 46 * 46 * 32 * (3 * 3 * 1) * 2  # 48x48 -> 46x46 valid conv, 32 filters
+    conv2 = 21 * 21 * 64 * (3 * 3 * 32) * 2  # pooled 23x23 -> 21x21, 64 filters
+    dense = 10 * 10 * 64 * 128 * 2 + 128 * 7 * 2  # pooled 10x10x64 flattened
+    assert count_flops(build_model("minimal")) == conv1 + conv2 + dense
+
+
+def test_unknown_architecture_lists_the_names() -> None:
+    with pytest.raises(ValueError, match="expected one of minimal, four_block, heavy, ferlib"):
+        build_model("resnet1000")
+
+
+def test_augmentation_is_random_in_training_and_identity_in_inference() -> None:
+    augment = build_augmentation(AugmentConfig(), seed=1)
+    faces = np.random.default_rng(1).integers(0, 256, size=(8, 48, 48, 1)).astype("float32")
+    np.testing.assert_array_equal(np.asarray(augment(faces, training=False)), faces)
+    changed = np.asarray(augment(faces, training=True))
+    assert changed.shape == faces.shape and not np.array_equal(changed, faces)
+    assert build_augmentation(AugmentConfig(0, 0, 0, False)).layers == []
+
+
+def test_image_data_generator_mapping_covers_the_common_arguments() -> None:
+    keys = " ".join(IMAGE_DATA_GENERATOR_EQUIVALENTS)
+    for old in ("rotation_range", "width_shift_range", "zoom_range", "horizontal_flip", "fit_generator"):
+        assert old in keys

@@ -1,0 +1,108 @@
+"""Training on real FER-2013 subsets: callbacks, model cards, save and load, resume after a kill."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from ferlib.card import REQUIRED_FIELDS, read_card
+from ferlib.data import FER2013
+from ferlib.models import MODELS
+from ferlib.train import TrainConfig, train
+
+
+@pytest.mark.parametrize("architecture", list(MODELS))
+def test_one_short_epoch_of_each_architecture(
+    architecture: str, real_dataset: FER2013, tmp_path: Path
+) -> None:
+    config = TrainConfig(
+        architecture=architecture, epochs=1, batch_size=32, limit=128, output_dir=str(tmp_path)
+    )
+    result = train(config, data=real_dataset, verbose=0)
+    assert result.model_path == tmp_path / "model.keras" and result.model_path.is_file()
+    assert [row["epoch"] for row in result.history] == [0]
+    card = read_card(result.model_path)
+    assert set(REQUIRED_FIELDS) <= set(card)
+    assert card["architecture"] == architecture and card["epochs"] == 1
+    assert card["parameters"] == result.model.count_params()
+    assert card["data_fingerprint"] == real_dataset.fingerprint
+    assert 0.0 <= card["public_test_accuracy"] <= 1.0
+    assert card["private_test_accuracy"] is None, "PrivateTest is only measured when asked for"
+    assert card["labels"] == ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
+
+
+def test_saved_model_predicts_exactly_like_the_trained_one(real_dataset: FER2013, tmp_path: Path) -> None:
+    config = TrainConfig(architecture="minimal", epochs=2, batch_size=32, limit=256, output_dir=str(tmp_path))
+    result = train(config, data=real_dataset, verbose=0)
+    faces = real_dataset.public_test.images[:64, :, :, None].astype("float32")
+    loaded = keras.saving.load_model(result.model_path, safe_mode=True)
+    np.testing.assert_array_equal(loaded.predict(faces, verbose=0), result.model.predict(faces, verbose=0))
+    # The best epoch on PublicTest is what is kept.
+    best = max(range(2), key=lambda e: result.history[e]["val_accuracy"])
+    assert result.card["best_epoch"] == best + 1
+
+
+def test_bad_config_is_refused() -> None:
+    with pytest.raises(ValueError, match="optimizer must be"):
+        TrainConfig(optimizer="rmsprop")
+    with pytest.raises(ValueError, match="precision must be one of"):
+        TrainConfig(precision="int4")
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_training_killed_mid_epoch_resumes_and_finishes(
+    real_dataset: FER2013, real_cache_dir: Path, fer2013_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "run"
+    command = [
+        sys.executable, "-m", "ferlib.cli", "train", "--arch", "minimal", "--epochs", "3", "--limit", "3200",
+        "--batch-size", "16", "--backup-every", "5", "--out", str(out), "--data", str(fer2013_dir),
+    ]  # fmt: skip
+    env = {**os.environ, "FERLIB_CACHE_DIR": str(real_cache_dir), "PYTHONUNBUFFERED": "1"}
+    metadata = out / "backup" / "training_metadata.json"
+
+    def mid_second_epoch() -> bool:
+        try:
+            state = json.loads(metadata.read_text())
+        except (OSError, ValueError):
+            return False
+        return state["epoch"] == 1 and state["batch"] >= 5
+
+    first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert _wait_for(mid_second_epoch, timeout=300), "training never reached the middle of epoch 2"
+        first.send_signal(signal.SIGKILL)
+    finally:
+        first.kill()
+        first.wait()
+    assert not (out / "model.keras").exists()
+    assert len((out / "log.csv").read_text().strip().splitlines()) == 2  # header and epoch 0
+
+    second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "Resuming" in second.stdout and "after epoch 1 of 3" in second.stdout
+    log_epochs = [line.split(",")[0] for line in (out / "log.csv").read_text().strip().splitlines()[1:]]
+    assert log_epochs == ["0", "1", "2"]
+    card = read_card(out / "model.keras")
+    assert card["epochs"] == 3
+    model = keras.saving.load_model(out / "model.keras", safe_mode=True)
+    assert model.predict(np.zeros((1, 48, 48, 1), "float32"), verbose=0).shape == (1, 7)
+    assert not (out / "backup").exists(), "the backup is removed once training completes"
