@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from ferlib.data.locate import DEFAULT_RELATIVE
 from ferlib.errors import FerlibError
@@ -41,6 +42,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     download.set_defaults(run=_download)
     _add_train(commands)
+
+    evaluate = commands.add_parser(
+        "evaluate", help="accuracy, per-class report and confusion matrix of a model"
+    )
+    evaluate.add_argument("--model", help="a .keras file (default: the model that ships with ferlib)")
+    evaluate.add_argument("--split", choices=("PublicTest", "PrivateTest"), default="PrivateTest")
+    evaluate.add_argument("--tta", action="store_true", help="average over flipped and cropped views")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
+    evaluate.add_argument("--plots", metavar="DIR", help="also write the figures as PNG files into DIR")
+    evaluate.add_argument("--data", help="FER-2013 folder or CSV (default: $FER2013_DIR, then data/fer2013)")
+    evaluate.set_defaults(run=_evaluate)
     return parser
 
 
@@ -111,6 +123,37 @@ def _train(args: argparse.Namespace) -> int:
     print(f"PublicTest accuracy: {card['public_test_accuracy']:.4f}")
     if card["private_test_accuracy"] is not None:
         print(f"PrivateTest accuracy: {card['private_test_accuracy']:.4f}")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    from ferlib.data import load_fer2013
+    from ferlib.evaluate import evaluate
+    from ferlib.models import load_model_file
+    from ferlib.pretrained import load_pretrained
+
+    model = load_model_file(args.model) if args.model else load_pretrained()
+    data = load_fer2013(args.data, progress=not args.json)
+    result = evaluate(model, args.split, data=data, tta=args.tta)
+    if args.plots:
+        from ferlib import plots
+
+        figures = {
+            "confusion.png": plots.confusion_heatmap(result),
+            "per_class.png": plots.per_class_bars(result),
+            "misclassified.png": plots.misclassified_gallery(result, data[args.split].images),
+            "reliability.png": plots.reliability_diagram(result),
+        }
+        for name, figure in figures.items():
+            plots.save_figure(figure, Path(args.plots) / name)
+    if args.json:
+        print(json.dumps({"model": args.model or "pretrained", **result.to_dict()}))
+    else:
+        print(result.report())
+        if args.plots:
+            print(f"figures written to {args.plots}")
     return 0
 
 

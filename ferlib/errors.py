@@ -19,5 +19,9 @@ class DownloadError(FerlibError, RuntimeError):
     """``ferlib download`` could not fetch the data; the message says what to do by hand."""
 
 
+class ModelFileError(FerlibError, ValueError):
+    """A model file is missing, damaged, unsafe to load, or not a seven-emotion classifier."""
+
+
 class DataQualityWarning(UserWarning):
     """Images were converted or left out while loading; the message counts and names them."""

@@ -7,12 +7,15 @@ Every model takes float pixels in 0-255 of shape (48, 48, 1), rescales them itse
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import keras
 from keras import layers
 
+from ferlib.errors import ModelFileError
 from ferlib.imageops import FACE_SIZE
 from ferlib.labels import NUM_CLASSES
 
@@ -139,3 +142,28 @@ def count_flops(model: keras.Model) -> int:
         elif isinstance(layer, layers.Dense):
             flops += 2 * layer.input.shape[-1] * layer.units
     return int(flops)
+
+
+def load_model_file(path: str | os.PathLike[str]) -> keras.Model:
+    """Load a ``.keras`` model in Keras safe mode; one clear ``ModelFileError`` for each way it can fail."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"{path}: no such model file")
+    try:
+        model = keras.saving.load_model(path, compile=False, safe_mode=True)
+    except ValueError as error:
+        if "safe_mode" in str(error) or "lambda" in str(error).lower():
+            raise ModelFileError(
+                f"{path}: the file asks to run arbitrary code (a Lambda layer or similar), which ferlib "
+                "refuses to load; rebuild the model without it"
+            ) from error
+        raise ModelFileError(f"{path}: not a loadable Keras model ({error})") from error
+    except Exception as error:  # zip, HDF5 and JSON errors all mean a damaged or foreign file
+        raise ModelFileError(
+            f"{path}: not a loadable Keras model ({type(error).__name__}: {error})"
+        ) from error
+    if model.output_shape[-1] != NUM_CLASSES:
+        raise ModelFileError(
+            f"{path}: the model outputs {model.output_shape[-1]} classes, expected {NUM_CLASSES}"
+        )
+    return model

@@ -8,6 +8,7 @@ from typing import Any
 import keras
 
 from ferlib.card import read_card
+from ferlib.models import load_model_file
 
 PRETRAINED_PATH = Path(__file__).with_name("pretrained") / "ferlib_fer2013.keras"
 
@@ -19,7 +20,7 @@ def load_pretrained() -> keras.Model:
             f"the pretrained model is missing from this installation ({PRETRAINED_PATH}); "
             "reinstall ferlib, or train one with `ferlib train` and load it with keras.saving.load_model"
         )
-    return keras.saving.load_model(PRETRAINED_PATH, compile=False, safe_mode=True)
+    return load_model_file(PRETRAINED_PATH)
 
 
 def pretrained_card() -> dict[str, Any]:

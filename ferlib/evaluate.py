@@ -1,0 +1,199 @@
+"""Evaluation: accuracy, balanced accuracy, macro F1, per-class report, confusion matrix, mistakes.
+
+``evaluate(model, split)`` works for any Keras model fed the ferlib way (48x48x1 pixels in 0-255,
+outputs in ``EMOTIONS`` order) and, through an ``InputAdapter``, for models that expect another size,
+scaling or label order. ``tta=True`` averages the predictions over flipped and cropped views.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+import keras
+import numpy as np
+from sklearn.metrics import (
+    balanced_accuracy_score,
+    confusion_matrix,
+    f1_score,
+    precision_recall_fscore_support,
+)
+
+from ferlib.data import FER2013, Split, load_fer2013
+from ferlib.imageops import FACE_SIZE
+from ferlib.labels import EMOTIONS, NUM_CLASSES
+
+
+@dataclass(frozen=True)
+class InputAdapter:
+    """How a model expects its faces: side in pixels, the range 0-255 maps to, and its label order."""
+
+    size: int = FACE_SIZE
+    value_range: tuple[float, float] = (0.0, 255.0)
+    label_order: tuple[str, ...] = EMOTIONS
+
+    def __post_init__(self) -> None:
+        if sorted(self.label_order) != sorted(EMOTIONS):
+            raise ValueError(
+                f"label_order must name each of {', '.join(EMOTIONS)} once, got {self.label_order}"
+            )
+
+    def prepare(self, faces: np.ndarray) -> np.ndarray:
+        """uint8 faces (N, 48, 48) -> float32 (N, size, size, 1) in ``value_range``."""
+        faces = np.asarray(faces)
+        if self.size != faces.shape[1]:
+            faces = np.stack(
+                [cv2.resize(f, (self.size, self.size), interpolation=cv2.INTER_LINEAR) for f in faces]
+            )
+        low, high = self.value_range
+        return (faces.astype(np.float32) * ((high - low) / 255.0) + low)[..., None]
+
+    def to_ferlib_order(self, probabilities: np.ndarray) -> np.ndarray:
+        """Reorder a model's output columns into ``EMOTIONS`` order."""
+        return probabilities[:, [self.label_order.index(emotion) for emotion in EMOTIONS]]
+
+
+FERLIB_INPUT = InputAdapter()
+
+
+def tta_views(faces: np.ndarray, crop: int = 44) -> list[np.ndarray]:
+    """The test-time views of uint8 faces (N, H, W): the face, its centre and four corner crops of
+    ``crop`` pixels resized back, each also mirrored: 12 views."""
+    side = faces.shape[1]
+    offsets = [((side - crop) // 2, (side - crop) // 2), (0, 0), (0, side - crop), (side - crop, 0)]
+    offsets.append((side - crop, side - crop))
+    views = [faces]
+    for top, left in offsets:
+        cropped = faces[:, top : top + crop, left : left + crop]
+        views.append(np.stack([cv2.resize(f, (side, side), interpolation=cv2.INTER_LINEAR) for f in cropped]))
+    return views + [view[:, :, ::-1] for view in views]
+
+
+def predict_proba(
+    model: keras.Model,
+    faces: np.ndarray,
+    *,
+    tta: bool = False,
+    adapter: InputAdapter = FERLIB_INPUT,
+    batch_size: int = 256,
+) -> np.ndarray:
+    """Class probabilities (N, 7) in ``EMOTIONS`` order for uint8 faces (N, 48, 48)."""
+    views = tta_views(faces) if tta else [faces]
+    total = np.zeros((len(faces), NUM_CLASSES), dtype=np.float64)
+    for view in views:
+        outputs = model.predict(adapter.prepare(view), batch_size=batch_size, verbose=0)
+        if outputs.shape[1:] != (NUM_CLASSES,):
+            raise ValueError(f"the model outputs shape {outputs.shape[1:]}, expected ({NUM_CLASSES},)")
+        total += adapter.to_ferlib_order(outputs)
+    return (total / len(views)).astype(np.float32)
+
+
+@dataclass
+class Evaluation:
+    """Every figure of one model on one split."""
+
+    split: str
+    tta: bool
+    labels: np.ndarray
+    probabilities: np.ndarray
+    predictions: np.ndarray = field(init=False)
+    accuracy: float = field(init=False)
+    balanced_accuracy: float = field(init=False)
+    macro_f1: float = field(init=False)
+    per_class: dict[str, dict[str, float]] = field(init=False)
+    confusion: np.ndarray = field(init=False)
+    misclassified: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.predictions = self.probabilities.argmax(axis=1)
+        classes = list(range(NUM_CLASSES))
+        self.accuracy = float(np.mean(self.predictions == self.labels))
+        self.balanced_accuracy = float(balanced_accuracy_score(self.labels, self.predictions))
+        self.macro_f1 = float(
+            f1_score(self.labels, self.predictions, labels=classes, average="macro", zero_division=0)
+        )
+        precision, recall, f1, support = precision_recall_fscore_support(
+            self.labels, self.predictions, labels=classes, zero_division=0
+        )
+        self.per_class = {
+            emotion: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+            for emotion, p, r, f, s in zip(EMOTIONS, precision, recall, f1, support, strict=True)
+        }
+        self.confusion = confusion_matrix(self.labels, self.predictions, labels=classes)
+        self.misclassified = np.flatnonzero(self.predictions != self.labels)
+
+    @property
+    def confusion_normalized(self) -> np.ndarray:
+        """Rows sum to one: the share of each true emotion given each prediction."""
+        totals = self.confusion.sum(axis=1, keepdims=True)
+        return np.divide(self.confusion, totals, out=np.zeros(self.confusion.shape), where=totals > 0)
+
+    def most_confused(self, top: int = 5) -> list[dict[str, Any]]:
+        """The largest off-diagonal cells: which true emotion is most often taken for which."""
+        rates = self.confusion_normalized
+        cells = [
+            (t, p) for t in range(NUM_CLASSES) for p in range(NUM_CLASSES) if t != p and self.confusion[t, p]
+        ]
+        cells.sort(key=lambda cell: self.confusion[cell], reverse=True)
+        return [
+            {
+                "true": EMOTIONS[t],
+                "predicted": EMOTIONS[p],
+                "count": int(self.confusion[t, p]),
+                "rate": rates[t, p],
+            }
+            for t, p in cells[:top]
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every figure as plain JSON-ready values."""
+        return {
+            "split": self.split,
+            "tta": self.tta,
+            "images": len(self.labels),
+            "accuracy": self.accuracy,
+            "balanced_accuracy": self.balanced_accuracy,
+            "macro_f1": self.macro_f1,
+            "per_class": self.per_class,
+            "labels": list(EMOTIONS),
+            "confusion": self.confusion.tolist(),
+            "confusion_normalized": np.round(self.confusion_normalized, 4).tolist(),
+            "most_confused": [{**cell, "rate": round(cell["rate"], 4)} for cell in self.most_confused()],
+            "misclassified": self.misclassified.tolist(),
+        }
+
+    def report(self) -> str:
+        """A readable text report."""
+        lines = [
+            f"{self.split}{' with test-time augmentation' if self.tta else ''}: {len(self.labels):,} images",
+            f"accuracy {self.accuracy:.4f}   balanced accuracy {self.balanced_accuracy:.4f}   "
+            f"macro F1 {self.macro_f1:.4f}",
+            "",
+            f"{'emotion':<10}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}",
+        ]
+        for emotion, row in self.per_class.items():
+            lines.append(
+                f"{emotion:<10}{row['precision']:>10.3f}{row['recall']:>10.3f}{row['f1']:>10.3f}{row['support']:>10}"
+            )
+        lines += ["", "most confused (true -> predicted):"]
+        lines += [
+            f"  {c['true']:>8} -> {c['predicted']:<8} {c['count']:>4} ({c['rate']:.1%} of {c['true']})"
+            for c in self.most_confused()
+        ]
+        return "\n".join(lines)
+
+
+def evaluate(
+    model: keras.Model,
+    split: str | Split = "PrivateTest",
+    *,
+    data: FER2013 | None = None,
+    tta: bool = False,
+    adapter: InputAdapter = FERLIB_INPUT,
+) -> Evaluation:
+    """Evaluate ``model`` on a FER-2013 split (by name, loading the data if not given) or on a ``Split``."""
+    if isinstance(split, str):
+        split = (data or load_fer2013(progress=False))[split]
+    probabilities = predict_proba(model, split.images, tta=tta, adapter=adapter)
+    return Evaluation(split.name, tta, np.asarray(split.labels, dtype=np.int64), probabilities)

@@ -1,0 +1,193 @@
+"""Every figure ferlib shows: data, augmentation, training, evaluation and per-face emotions.
+
+Each function returns a ``matplotlib.figure.Figure`` (made without pyplot, so nothing piles up in
+memory and no display is needed); notebooks show it, ``save_figure`` writes it as PNG.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import seaborn as sns
+from matplotlib.figure import Figure
+
+from ferlib.data import FER2013, SPLITS, Split
+from ferlib.evaluate import Evaluation
+from ferlib.labels import COLOURS, EMOTIONS
+
+
+def save_figure(figure: Figure, path: str | os.PathLike[str], dpi: int = 110) -> Path:
+    """Write ``figure`` as a PNG file and return its path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=dpi, bbox_inches="tight")
+    return path
+
+
+def sample_grid(split: Split, per_class: int = 8, seed: int = 0) -> Figure:
+    """A row of random faces for each emotion."""
+    rng = np.random.default_rng(seed)
+    figure = Figure(figsize=(per_class * 0.9, len(EMOTIONS) * 1.0))
+    axes = figure.subplots(len(EMOTIONS), per_class, squeeze=False)
+    for row, emotion in enumerate(EMOTIONS):
+        indices = np.flatnonzero(split.labels == row)
+        chosen = rng.choice(indices, size=min(per_class, len(indices)), replace=False) if len(indices) else []
+        for col in range(per_class):
+            ax = axes[row, col]
+            ax.axis("off")
+            if col < len(chosen):
+                ax.imshow(split.images[chosen[col]], cmap="gray", vmin=0, vmax=255)
+        axes[row, 0].set_title(emotion, loc="left", fontsize=9, color=COLOURS[emotion])
+    figure.suptitle(f"{split.name}: random faces per emotion")
+    return figure
+
+
+def class_balance(data: FER2013) -> Figure:
+    """Images per emotion in each split, as grouped bars."""
+    figure = Figure(figsize=(9, 4))
+    ax = figure.subplots()
+    width = 0.8 / len(SPLITS)
+    x = np.arange(len(EMOTIONS))
+    for i, name in enumerate(SPLITS):
+        counts = list(data[name].class_counts().values())
+        bars = ax.bar(x + i * width - 0.4 + width / 2, counts, width, label=name)
+        ax.bar_label(bars, fontsize=7)
+    ax.set_xticks(x, EMOTIONS)
+    ax.set_ylabel("images")
+    ax.set_title("FER-2013: images per emotion and split")
+    ax.legend()
+    return figure
+
+
+def augmentation_preview(faces: np.ndarray, augment: Callable[..., object], variants: int = 6) -> Figure:
+    """Each face (left) beside ``variants`` random augmentations of it."""
+    batch = np.asarray(faces, dtype=np.float32)[..., None]
+    figure = Figure(figsize=((variants + 1) * 1.1, len(batch) * 1.1))
+    axes = figure.subplots(len(batch), variants + 1, squeeze=False)
+    columns = [batch] + [np.asarray(augment(batch, training=True)) for _ in range(variants)]
+    for col, images in enumerate(columns):
+        for row in range(len(batch)):
+            axes[row, col].imshow(images[row, :, :, 0], cmap="gray", vmin=0, vmax=255)
+            axes[row, col].axis("off")
+        axes[0, col].set_title("original" if col == 0 else f"random {col}", fontsize=8)
+    return figure
+
+
+def learning_curves(history: Sequence[Mapping[str, float]]) -> Figure:
+    """Loss and accuracy per epoch, training against validation (PublicTest)."""
+    epochs = np.arange(1, len(history) + 1)
+    figure = Figure(figsize=(10, 3.8))
+    for ax, metric in zip(figure.subplots(1, 2), ("loss", "accuracy"), strict=True):
+        ax.plot(epochs, [row[metric] for row in history], label="training")
+        if history and f"val_{metric}" in history[0]:
+            ax.plot(epochs, [row[f"val_{metric}"] for row in history], label="validation (PublicTest)")
+        ax.set_xlabel("epoch")
+        ax.set_title(metric)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    return figure
+
+
+def confusion_heatmap(evaluation: Evaluation) -> Figure:
+    """The confusion matrix: colour and percentage by true emotion (rows sum to 100%), with counts."""
+    rates = evaluation.confusion_normalized
+    annotations = np.array(
+        [
+            [f"{rates[t, p]:.0%}\n{evaluation.confusion[t, p]}" for p in range(len(EMOTIONS))]
+            for t in range(len(EMOTIONS))
+        ]
+    )
+    figure = Figure(figsize=(7.5, 6.2))
+    ax = figure.subplots()
+    sns.heatmap(
+        rates, annot=annotations, fmt="", cmap="Blues", vmin=0, vmax=1, square=True, ax=ax,
+        xticklabels=EMOTIONS, yticklabels=EMOTIONS, cbar_kws={"label": "share of the true emotion"},
+        annot_kws={"fontsize": 8},
+    )  # fmt: skip
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(f"{evaluation.split}: accuracy {evaluation.accuracy:.1%}")
+    return figure
+
+
+def per_class_bars(evaluation: Evaluation) -> Figure:
+    """Precision, recall and F1 for each emotion."""
+    figure = Figure(figsize=(9, 3.8))
+    ax = figure.subplots()
+    x = np.arange(len(EMOTIONS))
+    for i, metric in enumerate(("precision", "recall", "f1")):
+        values = [evaluation.per_class[e][metric] for e in EMOTIONS]
+        ax.bar(x + (i - 1) * 0.27, values, 0.27, label=metric)
+    ax.set_xticks(x, EMOTIONS)
+    ax.set_ylim(0, 1)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(ncols=3)
+    ax.set_title(f"{evaluation.split}: per-emotion precision, recall and F1")
+    return figure
+
+
+def misclassified_gallery(
+    evaluation: Evaluation, images: np.ndarray, count: int = 24, columns: int = 8
+) -> Figure:
+    """The most confidently wrong faces, with true and predicted emotion and the model's confidence."""
+    wrong = evaluation.misclassified
+    confidence = evaluation.probabilities[wrong, evaluation.predictions[wrong]]
+    chosen = wrong[np.argsort(-confidence)][:count]
+    rows = max(1, int(np.ceil(len(chosen) / columns)))
+    figure = Figure(figsize=(columns * 1.3, rows * 1.6))
+    axes = figure.subplots(rows, columns, squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, index in zip(axes.ravel(), chosen, strict=False):
+        predicted = evaluation.predictions[index]
+        ax.imshow(images[index], cmap="gray", vmin=0, vmax=255)
+        ax.set_title(
+            f"{EMOTIONS[evaluation.labels[index]]}\n-> {EMOTIONS[predicted]} "
+            f"{evaluation.probabilities[index, predicted]:.0%}",
+            fontsize=7,
+        )
+    figure.suptitle("Most confident mistakes: true -> predicted (confidence)")
+    return figure
+
+
+def reliability_diagram(evaluation: Evaluation, bins: int = 10) -> Figure:
+    """Calibration: accuracy against confidence in equal-width bins, with the expected calibration error."""
+    confidence = evaluation.probabilities.max(axis=1)
+    correct = evaluation.predictions == evaluation.labels
+    edges = np.linspace(0, 1, bins + 1)
+    which = np.clip(np.digitize(confidence, edges) - 1, 0, bins - 1)
+    counts = np.bincount(which, minlength=bins)
+    accuracy = np.bincount(which, weights=correct, minlength=bins) / np.maximum(counts, 1)
+    mean_conf = np.bincount(which, weights=confidence, minlength=bins) / np.maximum(counts, 1)
+    ece = float(np.sum(counts / counts.sum() * np.abs(accuracy - mean_conf)))
+    figure = Figure(figsize=(5, 5))
+    ax = figure.subplots()
+    centres = (edges[:-1] + edges[1:]) / 2
+    ax.bar(
+        centres[counts > 0],
+        accuracy[counts > 0],
+        width=1 / bins,
+        edgecolor="black",
+        alpha=0.7,
+        label="accuracy",
+    )
+    ax.plot([0, 1], [0, 1], "--", color="gray", label="perfect calibration")
+    ax.set_xlabel("confidence")
+    ax.set_ylabel("accuracy")
+    ax.set_title(f"Reliability ({evaluation.split}): ECE {ece:.3f}")
+    ax.legend()
+    return figure
+
+
+def emotion_bars(scores: Mapping[str, float], title: str = "") -> Figure:
+    """One face's seven emotion probabilities as horizontal bars."""
+    figure = Figure(figsize=(4, 2.6))
+    ax = figure.subplots()
+    ax.barh(list(EMOTIONS), [scores[e] for e in EMOTIONS], color=[COLOURS[e] for e in EMOTIONS])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_title(title)
+    return figure

@@ -1,0 +1,144 @@
+"""Evaluation against figures computed by hand, adapters for foreign models, the CLI report and plots."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import keras
+import numpy as np
+import pytest
+
+from ferlib.data import FER2013, Split
+from ferlib.evaluate import InputAdapter, evaluate, predict_proba, tta_views
+from ferlib.labels import EMOTIONS
+
+SLOPES = np.array([0.0, -4.0, 2.0, 6.0, -2.0, 4.0, 1.0], dtype=np.float32)
+OFFSETS = np.array([0.0, 0.0, -0.5, -3.0, 1.0, -2.0, 0.0], dtype=np.float32)
+
+
+def brightness_model(
+    size: int = 48, scale: float = 1 / 255, offset: float = 0.0, order: tuple[str, ...] = EMOTIONS
+) -> keras.Model:
+    """Logit of class k = SLOPES[k] * mean brightness (0..1) + OFFSETS[k], with columns in ``order``."""
+    inputs = keras.Input((size, size, 1))
+    x = keras.layers.Rescaling(scale, offset)(inputs)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    dense = keras.layers.Dense(7, activation="softmax")
+    model = keras.Model(inputs, dense(x))
+    columns = [EMOTIONS.index(name) for name in order]
+    dense.set_weights([SLOPES[columns][None, :], OFFSETS[columns]])
+    return model
+
+
+def by_hand(faces: np.ndarray) -> np.ndarray:
+    brightness = faces.reshape(len(faces), -1).mean(axis=1) / 255
+    return np.argmax(brightness[:, None] * SLOPES[None, :] + OFFSETS[None, :], axis=1)
+
+
+@pytest.fixture(scope="module")
+def subset(real_dataset: FER2013) -> Split:
+    return real_dataset.public_test.subset(np.arange(0, 3589, 7))
+
+
+def test_accuracy_and_confusion_match_a_hand_computation(subset: Split) -> None:
+    result = evaluate(brightness_model(), subset)
+    predicted = by_hand(subset.images)
+    assert len(set(predicted)) > 2, "the hand-made model should predict several emotions"
+    confusion = np.zeros((7, 7), dtype=int)
+    for true, guess in zip(subset.labels, predicted, strict=True):
+        confusion[true, guess] += 1
+    np.testing.assert_array_equal(result.predictions, predicted)
+    np.testing.assert_array_equal(result.confusion, confusion)
+    assert result.accuracy == pytest.approx(np.trace(confusion) / len(subset))
+    recalls = [confusion[k, k] / confusion[k].sum() for k in range(7) if confusion[k].sum()]
+    assert result.balanced_accuracy == pytest.approx(np.mean(recalls))
+    np.testing.assert_array_equal(result.misclassified, np.flatnonzero(predicted != subset.labels))
+    worst = result.most_confused(1)[0]
+    off_diagonal = confusion - np.diag(np.diag(confusion))
+    t, p = np.unravel_index(off_diagonal.argmax(), confusion.shape)
+    assert (worst["true"], worst["predicted"], worst["count"]) == (
+        EMOTIONS[t],
+        EMOTIONS[p],
+        off_diagonal.max(),
+    )
+    np.testing.assert_allclose(result.confusion_normalized.sum(axis=1)[confusion.sum(axis=1) > 0], 1.0)
+
+
+def test_adapter_for_another_size_scale_and_label_order(subset: Split) -> None:
+    alphabetical = tuple(sorted(EMOTIONS))
+    assert alphabetical != EMOTIONS
+    foreign = brightness_model(size=64, scale=0.5, offset=0.5, order=alphabetical)  # takes [-1, 1]
+    adapter = InputAdapter(size=64, value_range=(-1.0, 1.0), label_order=alphabetical)
+    probabilities = predict_proba(foreign, subset.images[:50], adapter=adapter)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+    native = predict_proba(brightness_model(), subset.images[:50])
+    resized = np.stack([cv2.resize(f, (64, 64), interpolation=cv2.INTER_LINEAR) for f in subset.images[:50]])
+    # Same logits up to the mean brightness of the resized faces, and columns back in EMOTIONS order.
+    assert np.mean(np.abs(resized.mean(axis=(1, 2)) - subset.images[:50].mean(axis=(1, 2)))) < 1.0
+    np.testing.assert_allclose(probabilities, native, atol=0.02)
+    wrong_order = predict_proba(
+        foreign, subset.images[:50], adapter=InputAdapter(size=64, value_range=(-1.0, 1.0))
+    )
+    assert not np.allclose(wrong_order, native, atol=0.02)
+
+
+def test_adapter_refuses_an_incomplete_label_order() -> None:
+    with pytest.raises(ValueError, match="label_order must name each"):
+        InputAdapter(label_order=("happy", "sad"))
+
+
+def test_tta_averages_twelve_flipped_and_cropped_views(subset: Split) -> None:
+    faces = subset.images[:10]
+    views = tta_views(faces)
+    assert len(views) == 12 and all(view.shape == faces.shape for view in views)
+    np.testing.assert_array_equal(views[6], faces[:, :, ::-1])
+    model = brightness_model()
+    expected = np.mean([model.predict(v[..., None].astype("float32"), verbose=0) for v in views], axis=0)
+    np.testing.assert_allclose(predict_proba(model, faces, tta=True), expected, rtol=1e-5)
+
+
+def test_model_with_wrong_output_size_is_refused(subset: Split) -> None:
+    inputs = keras.Input((48, 48, 1))
+    five = keras.Model(inputs, keras.layers.Dense(5)(keras.layers.Flatten()(inputs)))
+    with pytest.raises(ValueError, match=r"outputs shape \(5,\), expected \(7,\)"):
+        predict_proba(five, subset.images[:2])
+
+
+def test_cli_json_holds_every_figure_and_plots_are_written(
+    tmp_path: Path, fer2013_dir: Path, real_cache_dir: Path, real_dataset: FER2013
+) -> None:
+    model_path = tmp_path / "brightness.keras"
+    brightness_model().save(model_path)
+    plots = tmp_path / "plots"
+    command = [
+        sys.executable,
+        "-m",
+        "ferlib.cli",
+        "evaluate",
+        "--model",
+        str(model_path),
+        "--split",
+        "PublicTest",
+    ]
+    env = {"FERLIB_CACHE_DIR": str(real_cache_dir), "FER2013_DIR": str(fer2013_dir)}
+    result = subprocess.run(
+        [*command, "--json", "--plots", str(plots)],
+        capture_output=True, text=True, timeout=300, check=False, env={**os.environ, **env},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    for key in ("accuracy", "balanced_accuracy", "macro_f1", "per_class", "confusion", "confusion_normalized",
+                "most_confused", "misclassified", "labels", "split", "tta", "images"):  # fmt: skip
+        assert key in report
+    assert report["images"] == 3589 and report["split"] == "PublicTest"
+    assert np.array(report["confusion"]).sum() == 3589
+    expected = np.mean(by_hand(real_dataset.public_test.images) == real_dataset.public_test.labels)
+    assert report["accuracy"] == pytest.approx(expected)
+    for name in ("confusion.png", "per_class.png", "misclassified.png", "reliability.png"):
+        image = cv2.imread(str(plots / name))
+        assert image is not None and image.shape[0] > 100 and image.std() > 0, name
