@@ -25,7 +25,7 @@ def to_gray_uint8(image: np.ndarray, *, colour_order: str = "BGR") -> np.ndarray
         raise ValueError(
             f"expected an image of shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), got {array.shape}"
         )
-    array = _to_uint8(array)
+    array = to_uint8(array)
     if array.ndim == 2:
         return np.ascontiguousarray(array)
     order = colour_order.upper()
@@ -40,8 +40,8 @@ def to_gray_uint8(image: np.ndarray, *, colour_order: str = "BGR") -> np.ndarray
     return cv2.cvtColor(np.ascontiguousarray(array), codes[(order, array.shape[2])])
 
 
-def _to_uint8(array: np.ndarray) -> np.ndarray:
-    """Map an integer or float array onto uint8 without wrapping around."""
+def to_uint8(array: np.ndarray) -> np.ndarray:
+    """Map an integer or float array onto uint8 without wrapping around (floats up to 1 count as 0-1)."""
     if array.dtype == np.uint8:
         return array
     if array.dtype == np.bool_:

@@ -1,0 +1,107 @@
+"""Finding faces in a picture and cutting them out the way FER-2013's faces were cut.
+
+The default detector is OpenCV's Haar cascade, which ships inside opencv-python 4.x (no download).
+Any object with a ``detect(gray) -> list[Box]`` method can take its place.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+
+from ferlib.imageops import FACE_SIZE, resize_square, to_gray_uint8, to_uint8
+
+
+@dataclass(frozen=True)
+class Box:
+    """A face's bounding box in pixels: left, top, width, height."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+
+    def as_list(self) -> list[int]:
+        return [self.x, self.y, self.w, self.h]
+
+
+class FaceDetector(Protocol):
+    """Anything that finds faces in a 2-D uint8 grayscale image."""
+
+    def detect(self, gray: np.ndarray) -> list[Box]: ...
+
+
+class HaarFaceDetector:
+    """OpenCV's frontal-face Haar cascade: fast on a CPU, frontal faces only."""
+
+    def __init__(
+        self,
+        scale_factor: float = 1.1,
+        min_neighbors: int = 5,
+        min_size: int = 30,
+        cascade: str | os.PathLike[str] | None = None,
+    ) -> None:
+        path = (
+            Path(cascade) if cascade else Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"
+        )
+        self._cascade = cv2.CascadeClassifier(str(path))
+        if self._cascade.empty():
+            raise FileNotFoundError(
+                f"could not load the Haar cascade {path}; is opencv-python 4.x installed?"
+            )
+        self.scale_factor = scale_factor
+        self.min_neighbors = min_neighbors
+        self.min_size = min_size
+
+    def detect(self, gray: np.ndarray) -> list[Box]:
+        found = self._cascade.detectMultiScale(
+            gray,
+            scaleFactor=self.scale_factor,
+            minNeighbors=self.min_neighbors,
+            minSize=(self.min_size, self.min_size),
+        )
+        boxes = [Box(int(x), int(y), int(w), int(h)) for x, y, w, h in np.reshape(found, (-1, 4))]
+        return sorted(boxes, key=lambda b: (b.x, b.y))
+
+
+def crop_face(gray: np.ndarray, box: Box, margin: float = 0.1, size: int = FACE_SIZE) -> np.ndarray:
+    """The face in ``box`` widened by ``margin`` of its size on each side (clipped to the image),
+    as a ``size`` x ``size`` uint8 grayscale crop: what the model saw in training."""
+    pad_w, pad_h = round(box.w * margin), round(box.h * margin)
+    top, left = max(0, box.y - pad_h), max(0, box.x - pad_w)
+    bottom, right = min(gray.shape[0], box.y + box.h + pad_h), min(gray.shape[1], box.x + box.w + pad_w)
+    if bottom <= top or right <= left:
+        raise ValueError(f"the box {box.as_list()} lies outside the {gray.shape[1]}x{gray.shape[0]} image")
+    return resize_square(gray[top:bottom, left:right], size)
+
+
+def read_image(source: Any, colour_order: str = "BGR") -> np.ndarray:
+    """Any supported picture as a BGR (or grey) uint8 array: a path, a PIL image, or an array.
+
+    Arrays are taken as ``colour_order`` (OpenCV's BGR by default); PIL images are RGB and converted.
+    Raises ``ValueError`` for anything that is not a readable image.
+    """
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if not path.is_file():
+            raise ValueError(f"{path}: no such image file")
+        image = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_COLOR)
+        if image is None:
+            raise ValueError(f"{path}: not an image OpenCV can decode")
+        return image
+    if hasattr(source, "convert") and hasattr(source, "size"):  # a PIL image, without importing PIL
+        return cv2.cvtColor(np.asarray(source.convert("RGB")), cv2.COLOR_RGB2BGR)
+    if isinstance(source, np.ndarray):
+        to_gray_uint8(source, colour_order=colour_order)  # ValueError for a bad shape, dtype or values
+        image = to_uint8(np.asarray(source))
+        if image.ndim == 3 and image.shape[2] == 1:
+            image = image[:, :, 0]
+        if image.ndim == 3:
+            image = image[:, :, 2::-1] if colour_order.upper() == "RGB" else image[:, :, :3]
+        return np.ascontiguousarray(image)
+    raise ValueError(f"expected an image path, a PIL image or a NumPy array, got {type(source).__name__}")

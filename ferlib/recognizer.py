@@ -1,0 +1,123 @@
+"""``EmotionRecognizer``: a picture in, one result per face out (box, seven scores, top emotion)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import keras
+import numpy as np
+
+from ferlib.faces import Box, FaceDetector, HaarFaceDetector, crop_face, read_image
+from ferlib.imageops import FACE_SIZE, resize_square, to_gray_uint8
+from ferlib.labels import COLOURS, EMOTIONS
+from ferlib.models import load_model_file
+
+
+@dataclass(frozen=True)
+class FaceEmotion:
+    """One face: where it is, the probability of each emotion, and the most likely one."""
+
+    box: Box
+    scores: dict[str, float]
+
+    @property
+    def emotion(self) -> str:
+        return max(self.scores, key=self.scores.__getitem__)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"box": self.box.as_list(), "emotion": self.emotion, "scores": self.scores}
+
+
+class EmotionRecognizer:
+    """Detect faces and score their emotions with a ferlib model (the shipped one by default).
+
+    >>> recognizer = EmotionRecognizer()
+    >>> [face.emotion for face in recognizer.recognize("photo.jpg")]
+    """
+
+    def __init__(
+        self,
+        model: keras.Model | str | os.PathLike[str] | None = None,
+        detector: FaceDetector | None = None,
+        *,
+        margin: float = 0.1,
+    ) -> None:
+        if model is None:
+            from ferlib.pretrained import load_pretrained
+
+            model = load_pretrained()
+        elif not isinstance(model, keras.Model):
+            model = load_model_file(model)
+        if tuple(model.input_shape[1:]) != (FACE_SIZE, FACE_SIZE, 1) or model.output_shape[-1] != len(
+            EMOTIONS
+        ):
+            raise ValueError(
+                f"the model maps {model.input_shape[1:]} to {model.output_shape[1:]}; "
+                f"EmotionRecognizer needs (48, 48, 1) to ({len(EMOTIONS)},)"
+            )
+        self.model = model
+        self.detector = detector or HaarFaceDetector()
+        self.margin = margin
+
+    def recognize(self, image: Any, colour_order: str = "BGR") -> list[FaceEmotion]:
+        """Every face in ``image`` (a path, a PIL image, or a BGR, RGB or grey array) with its emotions.
+        All faces of the picture go through the model in one batch."""
+        gray = to_gray_uint8(read_image(image, colour_order))
+        boxes = self.detector.detect(gray)
+        if not boxes:
+            return []
+        crops = np.stack([crop_face(gray, box, self.margin) for box in boxes])
+        return [FaceEmotion(box, _scores(row)) for box, row in zip(boxes, self._predict(crops), strict=True)]
+
+    def classify(self, faces: Sequence[np.ndarray] | np.ndarray) -> list[dict[str, float]]:
+        """Emotion scores for face crops already cut out: any size, grey or colour (BGR)."""
+        crops = [resize_square(to_gray_uint8(face), FACE_SIZE) for face in faces]
+        if not crops:
+            return []
+        return [_scores(row) for row in self._predict(np.stack(crops))]
+
+    def annotate(self, image: Any, results: Sequence[FaceEmotion], colour_order: str = "BGR") -> np.ndarray:
+        """A BGR copy of ``image`` with a box, the top emotion and small score bars for each face."""
+        canvas = read_image(image, colour_order)
+        canvas = cv2.cvtColor(canvas, cv2.COLOR_GRAY2BGR) if canvas.ndim == 2 else canvas.copy()
+        for face in results:
+            draw_face(canvas, face)
+        return canvas
+
+    def _predict(self, crops: np.ndarray) -> np.ndarray:
+        return np.asarray(self.model.predict_on_batch(crops[..., None].astype(np.float32)))
+
+
+def _scores(row: np.ndarray) -> dict[str, float]:
+    return {emotion: float(p) for emotion, p in zip(EMOTIONS, row, strict=True)}
+
+
+def _bgr(hex_colour: str) -> tuple[int, int, int]:
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return b, g, r
+
+
+def draw_face(canvas: np.ndarray, face: FaceEmotion) -> None:
+    """Draw one face's box, label and score bars onto a BGR ``canvas`` in place."""
+    box, colour = face.box, _bgr(COLOURS[face.emotion])
+    thickness = max(1, canvas.shape[1] // 320)
+    cv2.rectangle(canvas, (box.x, box.y), (box.x + box.w, box.y + box.h), colour, thickness)
+    label = f"{face.emotion} {face.scores[face.emotion]:.0%}"
+    scale = max(0.4, box.w / 250)
+    (text_w, text_h), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
+    top = max(0, box.y - text_h - 6)
+    cv2.rectangle(canvas, (box.x, top), (box.x + text_w + 4, top + text_h + 6), colour, -1)
+    cv2.putText(
+        canvas, label, (box.x + 2, top + text_h + 2), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thickness
+    )
+    bar_h = max(3, box.h // 14)
+    for i, emotion in enumerate(EMOTIONS):
+        y = box.y + box.h + 4 + i * (bar_h + 1)
+        if y + bar_h >= canvas.shape[0]:
+            break
+        width = round(face.scores[emotion] * box.w)
+        cv2.rectangle(canvas, (box.x, y), (box.x + width, y + bar_h), _bgr(COLOURS[emotion]), -1)
