@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ferlib.data.locate import DEFAULT_RELATIVE
 from ferlib.errors import FerlibError
 
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ferlib.recognizer import EmotionRecognizer, FaceEmotion
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; ferlib's own errors print as one message and exit with status 2."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ start-up chatter is not for users
     parser = _parser()
     args = parser.parse_args(argv)
     try:
@@ -53,7 +61,97 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--plots", metavar="DIR", help="also write the figures as PNG files into DIR")
     evaluate.add_argument("--data", help="FER-2013 folder or CSV (default: $FER2013_DIR, then data/fer2013)")
     evaluate.set_defaults(run=_evaluate)
+
+    demo = commands.add_parser("demo", help="the shipped model on a real photo: annotated image and emotions")
+    demo.add_argument("--out", default="ferlib-demo.png", help="where to write the annotated photo")
+    demo.add_argument("--model", help="a .keras file (default: the model that ships with ferlib)")
+    demo.set_defaults(run=_demo)
+
+    detect = commands.add_parser("detect", help="emotions of every face in one or more images")
+    detect.add_argument("images", nargs="+", help="image files")
+    detect.add_argument("--out", metavar="DIR", help="write annotated copies into DIR")
+    detect.add_argument("--json", action="store_true", help="print one JSON list, an object per image")
+    detect.add_argument("--model", help="a .keras file (default: the model that ships with ferlib)")
+    detect.set_defaults(run=_detect)
+
+    video = commands.add_parser("video", help="emotions in every frame of a video file")
+    video.add_argument("input", help="video file")
+    video.add_argument("--out", help="write an annotated MP4 here")
+    video.add_argument("--csv", help="write one row per face per frame here")
+    video.add_argument("--model", help="a .keras file (default: the model that ships with ferlib)")
+    video.set_defaults(run=_video)
     return parser
+
+
+def _recognizer(model: str | None) -> EmotionRecognizer:
+    from ferlib.recognizer import EmotionRecognizer
+
+    return EmotionRecognizer(model)
+
+
+def _describe(faces: list[FaceEmotion]) -> str:
+    if not faces:
+        return "no face found"
+    return "; ".join(
+        f"face at {face.box.as_list()}: {face.emotion} ({face.scores[face.emotion]:.0%})" for face in faces
+    )
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import matplotlib.cbook
+
+    photo = Path(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
+    recognizer = _recognizer(args.model)
+    faces = recognizer.recognize(photo)
+    _write_image(Path(args.out), recognizer.annotate(photo, faces))
+    print(f"{photo.name}: {_describe(faces)}")
+    print(f"annotated photo written to {args.out}")
+    return 0
+
+
+def _write_image(path: Path, image: np.ndarray) -> None:
+    import cv2
+
+    from ferlib.io import atomic_path
+
+    with atomic_path(path) as tmp:
+        if not cv2.imwrite(str(tmp), image):
+            raise OSError(f"could not write {path}")
+
+
+def _detect(args: argparse.Namespace) -> int:
+    import json
+
+    recognizer = _recognizer(args.model)
+    report = []
+    failed = 0
+    for image in args.images:
+        try:
+            faces = recognizer.recognize(image)
+        except ValueError as error:
+            print(f"ferlib detect: {error}", file=sys.stderr)
+            failed += 1
+            continue
+        report.append({"image": image, "faces": [face.to_dict() for face in faces]})
+        if args.out:
+            _write_image(Path(args.out) / Path(image).name, recognizer.annotate(image, faces))
+        if not args.json:
+            print(f"{image}: {_describe(faces)}")
+    if args.json:
+        print(json.dumps(report))
+    return 1 if failed else 0
+
+
+def _video(args: argparse.Namespace) -> int:
+    from ferlib.video import process_video
+
+    frames = process_video(_recognizer(args.model), args.input, out=args.out, csv_path=args.csv)
+    with_faces = sum(1 for faces in frames if faces)
+    print(f"{args.input}: {len(frames)} frames, faces in {with_faces}")
+    for path in (args.out, args.csv):
+        if path:
+            print(f"written {path}")
+    return 0
 
 
 def _add_train(commands: argparse._SubParsersAction) -> None:

@@ -119,5 +119,10 @@ def draw_face(canvas: np.ndarray, face: FaceEmotion) -> None:
         y = box.y + box.h + 4 + i * (bar_h + 1)
         if y + bar_h >= canvas.shape[0]:
             break
-        width = round(face.scores[emotion] * box.w)
+        width = round(face.scores[emotion] * box.w * 0.7)
         cv2.rectangle(canvas, (box.x, y), (box.x + width, y + bar_h), _bgr(COLOURS[emotion]), -1)
+        for ink, weight in (((0, 0, 0), 3), ((255, 255, 255), 1)):  # white on a dark outline reads anywhere
+            cv2.putText(
+                canvas, emotion, (box.x + width + 3, y + bar_h - 1), cv2.FONT_HERSHEY_SIMPLEX,
+                bar_h / 30, ink, weight, cv2.LINE_AA,
+            )  # fmt: skip
