@@ -7,10 +7,10 @@ or inside a model, and are active only when called with ``training=True``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import keras
 from keras import layers
+
+from ferlib.config import AugmentConfig
 
 #: Old ``ImageDataGenerator`` argument -> the Keras 3 way, for learners coming from older tutorials.
 IMAGE_DATA_GENERATOR_EQUIVALENTS: dict[str, str] = {
@@ -26,16 +26,6 @@ IMAGE_DATA_GENERATOR_EQUIVALENTS: dict[str, str] = {
     "flow_from_directory(...)": "ferlib.data.load_fer2013() then ferlib.pipeline.make_dataset()",
     "model.fit_generator(gen, ...)": "model.fit(dataset, ...)",
 }
-
-
-@dataclass(frozen=True)
-class AugmentConfig:
-    """Random transforms for training faces; the defaults suit FER-2013's aligned 48x48 crops."""
-
-    rotation_degrees: float = 10.0
-    shift: float = 0.1  # fraction of the width and height
-    zoom: float = 0.1
-    horizontal_flip: bool = True
 
 
 def build_augmentation(config: AugmentConfig | None = None, *, seed: int | None = None) -> keras.Sequential:

@@ -155,7 +155,7 @@ def _video(args: argparse.Namespace) -> int:
 
 
 def _add_train(commands: argparse._SubParsersAction) -> None:
-    from ferlib.train import PRECISIONS, TrainConfig
+    from ferlib.config import PRECISIONS, TrainConfig
 
     defaults = TrainConfig()
     train = commands.add_parser(
@@ -193,7 +193,8 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from ferlib.train import TrainConfig, train
+    from ferlib.config import TrainConfig
+    from ferlib.train import train
 
     config = TrainConfig(
         architecture=args.arch,
@@ -258,6 +259,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _info(args: argparse.Namespace) -> int:
     from ferlib.data import SPLITS, find_duplicates, load_fer2013
     from ferlib.labels import EMOTIONS
+    from ferlib.table import format_table
 
     dataset = load_fer2013(args.dir, use_cache=not args.no_cache)
     print(
@@ -265,15 +267,13 @@ def _info(args: argparse.Namespace) -> int:
         f"fingerprint {dataset.fingerprint}"
     )
     counts = {name: dataset[name].class_counts() for name in SPLITS}
-    header = f"{'emotion':<10}" + "".join(f"{name:>13}" for name in SPLITS) + f"{'total':>9}"
-    print(header)
-    print("-" * len(header))
-    for emotion in EMOTIONS:
-        row = [counts[name][emotion] for name in SPLITS]
-        print(f"{emotion:<10}" + "".join(f"{n:>13,}" for n in row) + f"{sum(row):>9,}")
-    print("-" * len(header))
+    rows = [
+        [emotion, *(counts[n][emotion] for n in SPLITS), sum(counts[n][emotion] for n in SPLITS)]
+        for emotion in EMOTIONS
+    ]
     sizes = [len(dataset[name]) for name in SPLITS]
-    print(f"{'total':<10}" + "".join(f"{n:>13,}" for n in sizes) + f"{sum(sizes):>9,}")
+    rows.append(["total", *sizes, sum(sizes)])
+    print(format_table(["emotion", *SPLITS, "total"], rows))
     if dataset.converted or dataset.skipped:
         print(
             f"converted to 48x48 grayscale: {len(dataset.converted)}; "

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ferlib.augment import IMAGE_DATA_GENERATOR_EQUIVALENTS, AugmentConfig, build_augmentation
+from ferlib.augment import IMAGE_DATA_GENERATOR_EQUIVALENTS, build_augmentation
+from ferlib.config import AugmentConfig
 from ferlib.models import MODELS, build_model, count_flops
 
 

@@ -16,9 +16,10 @@ import numpy as np
 import pytest
 
 from ferlib.card import REQUIRED_FIELDS, read_card
+from ferlib.config import TrainConfig
 from ferlib.data import FER2013
 from ferlib.models import MODELS
-from ferlib.train import TrainConfig, train
+from ferlib.train import train
 
 
 @pytest.mark.parametrize("architecture", list(MODELS))
