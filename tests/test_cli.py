@@ -52,5 +52,7 @@ def test_console_script_is_installed(tmp_path: Path) -> None:
 
 def test_data_commands_do_not_load_tensorflow() -> None:
     code = "import sys, ferlib.cli; ferlib.cli._parser(); print('tensorflow' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
     assert result.stdout.strip() == "False", "`ferlib info` and `ferlib download` must start fast"

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import cv2
 import keras
-import matplotlib.cbook
 import numpy as np
 import pytest
 from sklearn.datasets import load_sample_images
@@ -15,17 +14,9 @@ from ferlib.faces import Box, HaarFaceDetector, crop_face, read_image
 from ferlib.labels import EMOTIONS
 from ferlib.recognizer import EmotionRecognizer
 
-GRACE_HOPPER = Path(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
+from synthetic import grace_hopper_path, tiny_model
 
-
-def tiny_model() -> keras.Model:
-    """A small untrained ferlib-shaped model: the recognizer's plumbing does not need a good one."""
-    keras.utils.set_random_seed(0)
-    inputs = keras.Input((48, 48, 1))
-    x = keras.layers.Rescaling(1 / 255)(inputs)
-    x = keras.layers.Conv2D(4, 3, strides=2, activation="relu")(x)
-    x = keras.layers.GlobalAveragePooling2D()(x)
-    return keras.Model(inputs, keras.layers.Dense(7, activation="softmax")(x))
+GRACE_HOPPER = grace_hopper_path()
 
 
 @pytest.fixture(scope="module")
