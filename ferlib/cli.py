@@ -80,7 +80,36 @@ def _parser() -> argparse.ArgumentParser:
     video.add_argument("--csv", help="write one row per face per frame here")
     video.add_argument("--model", help="a .keras file (default: the model that ships with ferlib)")
     video.set_defaults(run=_video)
+
+    export = commands.add_parser("export", help="export a model for TensorFlow Lite (LiteRT)")
+    export.add_argument("--tflite", choices=("float16", "int8"), default="float16", help="weight precision")
+    export.add_argument("--model", help="a .keras file (default: the model that ships with ferlib)")
+    export.add_argument("--out", help="the .tflite file (default: ferlib_<precision>.tflite)")
+    export.add_argument(
+        "--data", help="FER-2013 for int8 calibration (default: $FER2013_DIR, then data/fer2013)"
+    )
+    export.set_defaults(run=_export)
     return parser
+
+
+def _export(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from ferlib.models import load_model_file
+    from ferlib.pretrained import load_pretrained
+    from ferlib.tflite import export_tflite
+
+    model = load_model_file(args.model) if args.model else load_pretrained()
+    faces = None
+    if args.tflite == "int8":
+        from ferlib.data import load_fer2013
+
+        training = load_fer2013(args.data).training
+        faces = training.images[np.random.default_rng(0).choice(len(training), 500, replace=False)]
+    out = Path(args.out or f"ferlib_{args.tflite}.tflite")
+    export_tflite(model, out, args.tflite, faces)
+    print(f"written {out} ({out.stat().st_size / 1e6:.1f} MB, {args.tflite})")
+    return 0
 
 
 def _recognizer(model: str | None) -> EmotionRecognizer:

@@ -149,6 +149,13 @@ def load_model_file(path: str | os.PathLike[str]) -> keras.Model:
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file")
+    if path.suffix.lower() == ".tflite":
+        from ferlib.tflite import TFLiteModel
+
+        try:
+            return TFLiteModel(path)  # type: ignore[return-value]
+        except (ValueError, RuntimeError) as error:
+            raise ModelFileError(f"{path}: not a loadable TFLite model ({error})") from error
     try:
         model = keras.saving.load_model(path, compile=False, safe_mode=True)
     except ValueError as error:

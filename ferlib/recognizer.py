@@ -51,8 +51,8 @@ class EmotionRecognizer:
             from ferlib.pretrained import load_pretrained
 
             model = load_pretrained()
-        elif not isinstance(model, keras.Model):
-            model = load_model_file(model)
+        elif isinstance(model, (str, os.PathLike)):
+            model = load_model_file(model)  # .keras, or .tflite for the faster LiteRT runtime
         if tuple(model.input_shape[1:]) != (FACE_SIZE, FACE_SIZE, 1) or model.output_shape[-1] != len(
             EMOTIONS
         ):
@@ -69,18 +69,21 @@ class EmotionRecognizer:
         """Every face in ``image`` (a path, a PIL image, or a BGR, RGB or grey array) with its emotions.
         All faces of the picture go through the model in one batch."""
         gray = to_gray_uint8(read_image(image, colour_order))
-        boxes = self._detect(gray)
+        boxes = self.detect(gray)
         if not boxes:
             return []
         crops = np.stack([crop_face(gray, box, self.margin) for box in boxes])
-        return [FaceEmotion(box, _scores(row)) for box, row in zip(boxes, self._predict(crops), strict=True)]
+        return [
+            FaceEmotion(box, scores_dict(row))
+            for box, row in zip(boxes, self.predict_crops(crops), strict=True)
+        ]
 
     def classify(self, faces: Sequence[np.ndarray] | np.ndarray) -> list[dict[str, float]]:
         """Emotion scores for face crops already cut out: any size, grey or colour (BGR)."""
         crops = [resize_square(to_gray_uint8(face), FACE_SIZE) for face in faces]
         if not crops:
             return []
-        return [_scores(row) for row in self._predict(np.stack(crops))]
+        return [scores_dict(row) for row in self.predict_crops(np.stack(crops))]
 
     def annotate(self, image: Any, results: Sequence[FaceEmotion], colour_order: str = "BGR") -> np.ndarray:
         """A BGR copy of ``image`` with a box, the top emotion and small score bars for each face."""
@@ -90,7 +93,7 @@ class EmotionRecognizer:
             draw_face(canvas, face)
         return canvas
 
-    def _detect(self, gray: np.ndarray) -> list[Box]:
+    def detect(self, gray: np.ndarray) -> list[Box]:
         """Detect on a copy no larger than ``max_detection_side``: a 10000-pixel photo takes as long as a
         1280-pixel one, and the boxes are scaled back to the full picture for cropping."""
         scale = self.max_detection_side / max(gray.shape)
@@ -102,11 +105,13 @@ class EmotionRecognizer:
             for b in self.detector.detect(small)
         ]
 
-    def _predict(self, crops: np.ndarray) -> np.ndarray:
+    def predict_crops(self, crops: np.ndarray) -> np.ndarray:
+        """Probabilities (N, 7) for uint8 face crops (N, 48, 48), in one batch."""
         return np.asarray(self.model.predict_on_batch(crops[..., None].astype(np.float32)))
 
 
-def _scores(row: np.ndarray) -> dict[str, float]:
+def scores_dict(row: np.ndarray) -> dict[str, float]:
+    """One row of model output as ``{emotion: probability}`` in ``EMOTIONS`` order."""
     return {emotion: float(p) for emotion, p in zip(EMOTIONS, row, strict=True)}
 
 

@@ -60,12 +60,12 @@ def test_several_faces_go_through_the_model_in_one_batch(recognizer: EmotionReco
     for x in (20, 340, 660, 960):
         canvas[200:520, x : x + 320] = face
     calls = []
-    original = recognizer._predict
-    recognizer._predict = lambda crops: calls.append(len(crops)) or original(crops)  # type: ignore[method-assign]
+    original = recognizer.predict_crops
+    recognizer.predict_crops = lambda crops: calls.append(len(crops)) or original(crops)  # type: ignore[method-assign]
     try:
         results = recognizer.recognize(canvas)
     finally:
-        recognizer._predict = original  # type: ignore[method-assign]
+        recognizer.predict_crops = original  # type: ignore[method-assign]
     assert len(results) == 4 and calls == [4]
     assert [r.box.x for r in results] == sorted(r.box.x for r in results)
 

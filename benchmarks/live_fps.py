@@ -1,0 +1,88 @@
+"""Frames per second of the live pipeline, and the milliseconds of each stage, with 1 and 4 faces.
+
+Frames are 640x480 and built from a real photo (Grace Hopper's portrait, shipped with matplotlib),
+pasted once or four times. Stages: detect (Haar cascade), crop (cut and resize every face), model
+(one batch), draw (boxes and bars). Runs the shipped Keras model and, if given, a .tflite export.
+
+Run:  python benchmarks/live_fps.py [--tflite ferlib_float16.tflite] [--frames 200]
+Prints a table and writes benchmarks/results/live_fps.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import cv2
+import matplotlib.cbook
+import numpy as np
+
+from ferlib.faces import crop_face
+from ferlib.io import write_text_atomic
+from ferlib.machine import describe_machine
+from ferlib.recognizer import EmotionRecognizer, FaceEmotion, draw_face, scores_dict
+from ferlib.table import format_table
+
+RESULTS = Path(__file__).with_name("results") / "live_fps.json"
+
+
+def frame_with_faces(count: int) -> np.ndarray:
+    """A 640x480 BGR frame with ``count`` copies (1 or 4) of a real portrait."""
+    portrait = cv2.imread(str(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)))
+    frame = np.full((480, 640, 3), 80, dtype=np.uint8)
+    if count == 1:
+        frame[20:460, 150:525] = cv2.resize(portrait, (375, 440))
+    else:
+        small = cv2.resize(portrait, (200, 234))
+        for top, left in ((0, 60), (0, 360), (240, 60), (240, 360)):
+            frame[top + 3 : top + 237, left : left + 200] = small
+    return frame
+
+
+def time_stages(recognizer: EmotionRecognizer, frame: np.ndarray, frames: int) -> dict[str, float]:
+    stages = {"detect": 0.0, "crop": 0.0, "model": 0.0, "draw": 0.0}
+    faces_seen = 0
+    for index in range(frames + 5):  # five warm-up frames are not counted
+        canvas = frame.copy()
+        t0 = time.perf_counter()
+        gray = cv2.cvtColor(canvas, cv2.COLOR_BGR2GRAY)
+        boxes = recognizer.detect(gray)
+        t1 = time.perf_counter()
+        crops = np.stack([crop_face(gray, box, recognizer.margin) for box in boxes])
+        t2 = time.perf_counter()
+        scores = recognizer.predict_crops(crops)
+        t3 = time.perf_counter()
+        for box, row in zip(boxes, scores, strict=True):
+            draw_face(canvas, FaceEmotion(box, scores_dict(row)))
+        t4 = time.perf_counter()
+        if index >= 5:
+            for name, seconds in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+                stages[name] += seconds
+            faces_seen = len(boxes)
+    per_frame = {name: 1000 * total / frames for name, total in stages.items()}
+    total_ms = sum(per_frame.values())
+    return {"faces": faces_seen, **{f"{k}_ms": round(v, 2) for k, v in per_frame.items()},
+            "total_ms": round(total_ms, 2), "fps": round(1000 / total_ms, 1)}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tflite", help="also time this .tflite export")
+    parser.add_argument("--frames", type=int, default=200)
+    args = parser.parse_args()
+    runtimes = {"keras": EmotionRecognizer()}
+    if args.tflite:
+        runtimes["tflite"] = EmotionRecognizer(args.tflite)
+    rows = []
+    for runtime, recognizer in runtimes.items():
+        for count in (1, 4):
+            rows.append({"runtime": runtime, **time_stages(recognizer, frame_with_faces(count), args.frames)})
+    print(format_table(list(rows[0]), [list(r.values()) for r in rows]))
+    print(f"machine: {describe_machine()}")
+    write_text_atomic(RESULTS, json.dumps({"rows": rows, "machine": describe_machine()}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
