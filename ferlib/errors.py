@@ -23,5 +23,9 @@ class ModelFileError(FerlibError, ValueError):
     """A model file is missing, damaged, unsafe to load, or not a seven-emotion classifier."""
 
 
+class MissingExtraError(FerlibError, ImportError):
+    """An optional feature was asked for without its extra installed; the message names the extra."""
+
+
 class DataQualityWarning(UserWarning):
     """Images were converted or left out while loading; the message counts and names them."""

@@ -6,6 +6,7 @@ Any object with a ``detect(gray) -> list[Box]`` method can take its place.
 
 from __future__ import annotations
 
+import importlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any, Protocol
 import cv2
 import numpy as np
 
+from ferlib.errors import MissingExtraError
 from ferlib.imageops import FACE_SIZE, resize_square, to_gray_uint8, to_uint8
 
 
@@ -67,6 +69,46 @@ class HaarFaceDetector:
         )
         boxes = [Box(int(x), int(y), int(w), int(h)) for x, y, w, h in np.reshape(found, (-1, 4))]
         return sorted(boxes, key=lambda b: (b.x, b.y))
+
+
+class DlibHogFaceDetector:
+    """dlib's HOG + linear SVM frontal-face detector, whose model ships inside dlib (``ferlib[dlib]``):
+    finds more faces than Haar on small or poorly lit pictures, at a similar speed."""
+
+    def __init__(self, upsample: int = 0) -> None:
+        dlib = require_extra("dlib", "dlib")
+        self._detector = dlib.get_frontal_face_detector()
+        self.upsample = upsample
+
+    def detect(self, gray: np.ndarray) -> list[Box]:
+        height, width = gray.shape[:2]
+        boxes = []
+        for rect in self._detector(np.ascontiguousarray(gray), self.upsample):
+            left, top = max(0, rect.left()), max(0, rect.top())
+            right, bottom = min(width, rect.right()), min(height, rect.bottom())
+            if right > left and bottom > top:
+                boxes.append(Box(left, top, right - left, bottom - top))
+        return sorted(boxes, key=lambda b: (b.x, b.y))
+
+
+DETECTORS: dict[str, type] = {"haar": HaarFaceDetector, "dlib-hog": DlibHogFaceDetector}
+
+
+def make_detector(name: str = "haar") -> FaceDetector:
+    """A detector by name: ``"haar"`` (default, OpenCV) or ``"dlib-hog"`` (needs ``ferlib[dlib]``)."""
+    if name not in DETECTORS:
+        raise ValueError(f"unknown face detector {name!r}; expected one of {', '.join(DETECTORS)}")
+    return DETECTORS[name]()
+
+
+def require_extra(module: str, extra: str) -> Any:
+    """Import an optional dependency, or raise ``MissingExtraError`` naming the pip extra that has it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        raise MissingExtraError(
+            f'this needs the optional package {module!r}: pip install "ferlib[{extra}]"'
+        ) from error
 
 
 def crop_face(gray: np.ndarray, box: Box, margin: float = 0.1, size: int = FACE_SIZE) -> np.ndarray:

@@ -12,6 +12,7 @@ import keras
 import numpy as np
 
 from ferlib.faces import Box, FaceDetector, HaarFaceDetector, crop_face, read_image
+from ferlib.identity import KnownFaces
 from ferlib.imageops import FACE_SIZE, resize_square, to_gray_uint8
 from ferlib.labels import COLOURS, EMOTIONS
 from ferlib.models import load_model_file
@@ -23,17 +24,24 @@ class FaceEmotion:
 
     box: Box
     scores: dict[str, float]
+    identity: str | None = None  # a known person's name or "unknown", when known_faces were given
 
     @property
     def emotion(self) -> str:
         return max(self.scores, key=self.scores.__getitem__)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"box": self.box.as_list(), "emotion": self.emotion, "scores": self.scores}
+        result: dict[str, Any] = {"box": self.box.as_list(), "emotion": self.emotion, "scores": self.scores}
+        if self.identity is not None:
+            result["identity"] = self.identity
+        return result
 
 
 class EmotionRecognizer:
     """Detect faces and score their emotions with a ferlib model (the shipped one by default).
+
+    ``detector`` is any object with ``detect(gray) -> list[Box]`` (``ferlib.faces.make_detector``);
+    ``known_faces={"name": photo or [photos]}`` also names each face (needs ``ferlib[identity]``).
 
     >>> recognizer = EmotionRecognizer()
     >>> [face.emotion for face in recognizer.recognize("photo.jpg")]
@@ -46,6 +54,7 @@ class EmotionRecognizer:
         *,
         margin: float = 0.1,
         max_detection_side: int = 1280,
+        known_faces: KnownFaces | None = None,
     ) -> None:
         if model is None:
             from ferlib.pretrained import load_pretrained
@@ -64,19 +73,26 @@ class EmotionRecognizer:
         self.detector = detector or HaarFaceDetector()
         self.margin = margin
         self.max_detection_side = max_detection_side
+        self.identifier = None
+        if known_faces is not None:
+            from ferlib.identity import FaceIdentifier
+
+            self.identifier = FaceIdentifier(known_faces)
 
     def recognize(self, image: Any, colour_order: str = "BGR") -> list[FaceEmotion]:
         """Every face in ``image`` (a path, a PIL image, or a BGR, RGB or grey array) with its emotions.
         All faces of the picture go through the model in one batch."""
-        gray = to_gray_uint8(read_image(image, colour_order))
+        picture = read_image(image, colour_order)
+        gray = to_gray_uint8(picture)
         boxes = self.detect(gray)
         if not boxes:
             return []
         crops = np.stack([crop_face(gray, box, self.margin) for box in boxes])
-        return [
-            FaceEmotion(box, scores_dict(row))
-            for box, row in zip(boxes, self.predict_crops(crops), strict=True)
-        ]
+        names: list[str | None] = [None] * len(boxes)
+        if self.identifier is not None:
+            names = [self.identifier.identify(picture, box) for box in boxes]
+        rows = self.predict_crops(crops)
+        return [FaceEmotion(b, scores_dict(r), n) for b, r, n in zip(boxes, rows, names, strict=True)]
 
     def classify(self, faces: Sequence[np.ndarray] | np.ndarray) -> list[dict[str, float]]:
         """Emotion scores for face crops already cut out: any size, grey or colour (BGR)."""
@@ -126,6 +142,8 @@ def draw_face(canvas: np.ndarray, face: FaceEmotion) -> None:
     thickness = max(1, canvas.shape[1] // 320)
     cv2.rectangle(canvas, (box.x, box.y), (box.x + box.w, box.y + box.h), colour, thickness)
     label = f"{face.emotion} {face.scores[face.emotion]:.0%}"
+    if face.identity is not None:
+        label = f"{face.identity}: {label}"
     scale = max(0.4, box.w / 250)
     (text_w, text_h), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
     top = max(0, box.y - text_h - 6)
