@@ -7,7 +7,12 @@ so ``import ferlib`` and the data commands stay fast.
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Any
+
+# TensorFlow's C++ start-up messages (CUDA probes, oneDNN notes) only confuse learners; set the
+# variable yourself before importing ferlib to see them.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from ferlib.data import load_fer2013
 from ferlib.labels import EMOTIONS

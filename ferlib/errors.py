@@ -6,6 +6,10 @@ from __future__ import annotations
 class FerlibError(Exception):
     """Base class of every error ferlib raises on purpose."""
 
+    def _render_traceback_(self) -> list[str]:
+        """In Jupyter, show the message alone: it says what to do, a stack of frames would not."""
+        return [f"{type(self).__name__}: {self}"]
+
 
 class DatasetNotFoundError(FerlibError, FileNotFoundError):
     """No FER-2013 copy where ferlib looked; the message says where and how to get one."""

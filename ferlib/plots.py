@@ -6,17 +6,30 @@ memory and no display is needed); notebooks show it, ``save_figure`` writes it a
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import seaborn as sns
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure as MatplotlibFigure
 
 from ferlib.data import FER2013, SPLITS, Split
-from ferlib.evaluate import Evaluation
 from ferlib.labels import COLOURS, EMOTIONS
+
+if TYPE_CHECKING:
+    from ferlib.evaluate import Evaluation
+
+
+class Figure(MatplotlibFigure):
+    """A matplotlib figure that shows itself in Jupyter as a PNG, without pyplot or a GUI backend."""
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+        return buffer.getvalue()
 
 
 def save_figure(figure: Figure, path: str | os.PathLike[str], dpi: int = 110) -> Path:
@@ -190,4 +203,46 @@ def emotion_bars(scores: Mapping[str, float], title: str = "") -> Figure:
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_title(title)
+    return figure
+
+
+def mean_faces(split: Split) -> Figure:
+    """The average face of each emotion: what the pixels have in common within a class."""
+    figure = Figure(figsize=(len(EMOTIONS) * 1.4, 1.8))
+    for ax, (index, emotion) in zip(figure.subplots(1, len(EMOTIONS)), enumerate(EMOTIONS), strict=True):
+        members = split.images[split.labels == index]
+        if len(members):
+            ax.imshow(members.mean(axis=0), cmap="gray", vmin=0, vmax=255)
+        ax.set_title(emotion, fontsize=9, color=COLOURS[emotion])
+        ax.axis("off")
+    figure.suptitle(f"{split.name}: the mean face of each emotion")
+    return figure
+
+
+def pixel_histogram(split: Split) -> Figure:
+    """How bright the faces are: the distribution of pixel values, and of each face's mean."""
+    figure = Figure(figsize=(10, 3.2))
+    left, right = figure.subplots(1, 2)
+    left.hist(split.images.ravel(), bins=64, color="gray")
+    left.set_title("all pixel values")
+    right.hist(split.images.reshape(len(split), -1).mean(axis=1), bins=64, color="steelblue")
+    right.set_title("mean brightness per face")
+    for ax in (left, right):
+        ax.set_xlim(0, 255)
+    return figure
+
+
+def duplicate_pairs(data: FER2013, groups: Sequence[object], count: int = 6) -> Figure:
+    """Identical images found in two places: each column shows both copies with split and label."""
+    chosen = list(groups)[:count]
+    figure = Figure(figsize=(max(1, len(chosen)) * 1.5, 3.6))
+    axes = figure.subplots(2, max(1, len(chosen)), squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for col, group in enumerate(chosen):
+        for row, (split, index) in enumerate(group.members[:2]):  # type: ignore[attr-defined]
+            ax = axes[row, col]
+            ax.imshow(data[split].images[index], cmap="gray", vmin=0, vmax=255)
+            ax.set_title(f"{split}\n{EMOTIONS[data[split].labels[index]]}", fontsize=7)
+    figure.suptitle("The same pixels twice")
     return figure

@@ -1,0 +1,31 @@
+"""Settings the notebooks share: quick mode for CI and workshop mode for teachers.
+
+``FERLIB_QUICK=1`` makes every notebook use small subsets and one or two epochs (nbval in CI);
+``FERLIB_WORKSHOP=1`` sizes notebook 04's training for a 2-core laptop in under ten minutes.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def quick_mode() -> bool:
+    """Whether ``FERLIB_QUICK`` asks for the short run."""
+    return os.environ.get("FERLIB_QUICK", "").strip().lower() in {"1", "true", "yes"}
+
+
+def workshop_mode() -> bool:
+    """Whether ``FERLIB_WORKSHOP`` asks for the ten-minute training run."""
+    return os.environ.get("FERLIB_WORKSHOP", "").strip().lower() in {"1", "true", "yes"}
+
+
+def pick(full: T, quick: T) -> T:
+    """``quick`` in quick mode, else ``full``: one line per setting in the notebooks."""
+    return quick if quick_mode() else full
+
+
+def mode_name() -> str:
+    return "quick (FERLIB_QUICK=1)" if quick_mode() else "full"
