@@ -212,6 +212,10 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     train.add_argument(
         "--out", default=defaults.output_dir, help="output folder; an unfinished run there resumes"
     )
+    train.add_argument(
+        "--strategy", choices=("default", "mirrored"), default="default",
+        help="tf.distribute: mirrored = a copy of the model on every local GPU",
+    )  # fmt: skip
     train.add_argument("--data", default=None, help="FER-2013 folder or CSV (default: $FER2013_DIR)")
     train.add_argument(
         "--report-private-test", action="store_true", help="also measure PrivateTest (final runs only)"
@@ -243,7 +247,9 @@ def _train(args: argparse.Namespace) -> int:
         data_dir=args.data,
         report_private_test=args.report_private_test,
     )
-    result = train(config)
+    from ferlib.distribute import make_strategy
+
+    result = train(config, strategy=make_strategy(args.strategy))
     card = result.card
     print(f"saved {result.model_path} ({card['epochs']} epochs, {card['wall_seconds']:.0f} s)")
     print(f"PublicTest accuracy: {card['public_test_accuracy']:.4f}")
