@@ -17,12 +17,12 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from live_fps import frame_with_faces
 
 from ferlib.data import load_fer2013
 from ferlib.faces import DETECTORS, make_detector
 from ferlib.io import write_text_atomic
 from ferlib.machine import describe_machine
+from ferlib.samples import frame_with_faces
 from ferlib.table import format_table
 
 RESULTS = Path(__file__).with_name("results") / "detectors.json"

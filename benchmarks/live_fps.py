@@ -16,29 +16,16 @@ import time
 from pathlib import Path
 
 import cv2
-import matplotlib.cbook
 import numpy as np
 
 from ferlib.faces import crop_face
 from ferlib.io import write_text_atomic
 from ferlib.machine import describe_machine
 from ferlib.recognizer import EmotionRecognizer, FaceEmotion, draw_face, scores_dict
+from ferlib.samples import frame_with_faces
 from ferlib.table import format_table
 
 RESULTS = Path(__file__).with_name("results") / "live_fps.json"
-
-
-def frame_with_faces(count: int) -> np.ndarray:
-    """A 640x480 BGR frame with ``count`` copies (1 or 4) of a real portrait."""
-    portrait = cv2.imread(str(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)))
-    frame = np.full((480, 640, 3), 80, dtype=np.uint8)
-    if count == 1:
-        frame[20:460, 150:525] = cv2.resize(portrait, (375, 440))
-    else:
-        small = cv2.resize(portrait, (200, 234))
-        for top, left in ((0, 60), (0, 360), (240, 60), (240, 360)):
-            frame[top + 3 : top + 237, left : left + 200] = small
-    return frame
 
 
 def time_stages(recognizer: EmotionRecognizer, frame: np.ndarray, frames: int) -> dict[str, float]:

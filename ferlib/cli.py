@@ -125,9 +125,9 @@ def _describe(faces: list[FaceEmotion]) -> str:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    import matplotlib.cbook
+    from ferlib.samples import grace_hopper
 
-    photo = Path(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
+    photo = grace_hopper()
     recognizer = _recognizer(args.model)
     faces = recognizer.recognize(photo)
     _write_image(Path(args.out), recognizer.annotate(photo, faces))

@@ -37,28 +37,6 @@ def make_kaggle_layout(root: Path, per_class: int = 2) -> Path:
     return root
 
 
-def grace_hopper_path() -> Path:
-    """A real portrait that ships with matplotlib (one face, public domain)."""
-    import matplotlib.cbook
-
-    return Path(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
-
-
-def make_face_video(path: Path, frames: int = 12, fps: float = 10.0, blank_every: int = 4) -> Path:
-    """A 640x480 MP4 of Grace Hopper's portrait sliding sideways; every ``blank_every``-th frame is empty."""
-    portrait = cv2.resize(cv2.imread(str(grace_hopper_path())), (400, 468))
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (640, 480))
-    assert writer.isOpened()
-    for index in range(frames):
-        frame = np.full((480, 640, 3), 70, dtype=np.uint8)
-        if index % blank_every != blank_every - 1:
-            left = 20 + (index * 15) % 200
-            frame[6:474, left : left + 400] = portrait
-        writer.write(frame)
-    writer.release()
-    return path
-
-
 def tiny_model() -> keras.Model:
     """A small untrained ferlib-shaped model: the recognizer's plumbing does not need a good one."""
     keras.utils.set_random_seed(0)

@@ -7,8 +7,9 @@ import pytest
 
 from ferlib.browser_camera import BrowserCamera
 from ferlib.recognizer import EmotionRecognizer
+from ferlib.samples import grace_hopper
 
-from synthetic import grace_hopper_path, tiny_model
+from synthetic import tiny_model
 
 
 @pytest.fixture()
@@ -17,7 +18,7 @@ def camera() -> BrowserCamera:
 
 
 def jpeg_of_grace_hopper(width: int = 480) -> bytes:
-    portrait = cv2.imread(str(grace_hopper_path()))
+    portrait = cv2.imread(str(grace_hopper()))
     scaled = cv2.resize(portrait, (width, round(portrait.shape[0] * width / portrait.shape[1])))
     ok, encoded = cv2.imencode(".jpg", scaled, [cv2.IMWRITE_JPEG_QUALITY, 80])
     assert ok

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
+import cv2
 import pytest
 
 from ferlib.cli import main
 from ferlib.data import download as download_module
+from ferlib.samples import face_video, frame_with_faces, grace_hopper
 
 from synthetic import make_kaggle_layout
 
@@ -56,3 +59,57 @@ def test_data_commands_do_not_load_tensorflow() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     assert result.stdout.strip() == "False", "`ferlib info` and `ferlib download` must start fast"
+
+
+@pytest.fixture(scope="module")
+def tiny_model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from synthetic import tiny_model
+
+    path = tmp_path_factory.mktemp("model") / "tiny.keras"
+    tiny_model().save(path)
+    return path
+
+
+def test_demo_writes_the_annotated_photo(
+    tiny_model_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "demo.png"
+    assert main(["demo", "--model", str(tiny_model_file), "--out", str(out)]) == 0
+    assert "grace_hopper.jpg: face at [" in capsys.readouterr().out
+    assert cv2.imread(str(out)).shape == (600, 512, 3)
+
+
+def test_detect_json_lists_every_image_and_reports_bad_ones(
+    tiny_model_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    four = tmp_path / "four.png"
+    cv2.imwrite(str(four), frame_with_faces(4))
+    code = main(["detect", str(grace_hopper()), str(four), str(tmp_path / "missing.jpg"), "--json",
+                 "--model", str(tiny_model_file), "--out", str(tmp_path / "annotated")])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 1 and "missing.jpg: no such image file" in captured.err
+    report = json.loads(captured.out)
+    assert [Path(r["image"]).name for r in report] == ["grace_hopper.jpg", "four.png"]
+    assert [len(r["faces"]) for r in report] == [1, 4]
+    face = report[0]["faces"][0]
+    assert set(face) == {"box", "emotion", "scores"} and len(face["box"]) == 4 and len(face["scores"]) == 7
+    assert (tmp_path / "annotated" / "four.png").is_file()
+
+
+def test_video_command_writes_video_and_csv(
+    tiny_model_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    video = face_video(tmp_path / "in.mp4", frames=8)
+    out, table = tmp_path / "out.mp4", tmp_path / "frames.csv"
+    assert (
+        main(["video", str(video), "--out", str(out), "--csv", str(table), "--model", str(tiny_model_file)])
+        == 0
+    )
+    assert "8 frames, faces in 6" in capsys.readouterr().out
+    assert out.stat().st_size > 0 and len(table.read_text().strip().splitlines()) == 1 + 8
+
+
+def test_export_tflite_from_the_command_line(tiny_model_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "tiny.tflite"
+    assert main(["export", "--tflite", "float16", "--model", str(tiny_model_file), "--out", str(out)]) == 0
+    assert out.stat().st_size > 0

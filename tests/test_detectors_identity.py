@@ -12,12 +12,13 @@ from ferlib.data import FER2013
 from ferlib.errors import MissingExtraError
 from ferlib.faces import DlibHogFaceDetector, HaarFaceDetector, make_detector
 from ferlib.recognizer import EmotionRecognizer
+from ferlib.samples import grace_hopper
 
-from synthetic import grace_hopper_path, tiny_model
+from synthetic import tiny_model
 
 
 def test_dlib_and_haar_agree_on_grace_hopper() -> None:
-    gray = cv2.cvtColor(cv2.imread(str(grace_hopper_path())), cv2.COLOR_BGR2GRAY)
+    gray = cv2.cvtColor(cv2.imread(str(grace_hopper())), cv2.COLOR_BGR2GRAY)
     (haar,) = HaarFaceDetector().detect(gray)
     (hog,) = make_detector("dlib-hog").detect(gray)
     assert abs((haar.x + haar.w / 2) - (hog.x + hog.w / 2)) < 30
@@ -32,14 +33,14 @@ def test_unknown_detector_name_lists_the_names() -> None:
 def test_missing_extra_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "dlib", None)  # as if dlib were not installed
     with pytest.raises(MissingExtraError, match=r'pip install "ferlib\[identity\]"'):
-        EmotionRecognizer(tiny_model(), known_faces={"Grace Hopper": grace_hopper_path()})
+        EmotionRecognizer(tiny_model(), known_faces={"Grace Hopper": grace_hopper()})
     with pytest.raises(MissingExtraError, match=r'pip install "ferlib\[dlib\]"'):
         DlibHogFaceDetector()
 
 
 def test_known_face_is_named_and_a_stranger_is_unknown(real_dataset: FER2013) -> None:
-    recognizer = EmotionRecognizer(tiny_model(), known_faces={"Grace Hopper": grace_hopper_path()})
-    portrait = cv2.imread(str(grace_hopper_path()))
+    recognizer = EmotionRecognizer(tiny_model(), known_faces={"Grace Hopper": grace_hopper()})
+    portrait = cv2.imread(str(grace_hopper()))
     mirrored_and_smaller = cv2.resize(portrait[:, ::-1], None, fx=0.7, fy=0.7)
     (her,) = recognizer.recognize(mirrored_and_smaller)
     assert her.identity == "Grace Hopper" and her.to_dict()["identity"] == "Grace Hopper"

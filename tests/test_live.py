@@ -9,15 +9,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from test_recognizer import tiny_model
 
 from ferlib import live
 from ferlib.live import CameraError, LiveLoop
 from ferlib.recognizer import EmotionRecognizer
+from ferlib.samples import face_video
 from ferlib.video import process_video
 from ferlib.widgets import LiveView, emotion_bars_html
 
-from synthetic import make_face_video
+from synthetic import tiny_model
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def recognizer() -> EmotionRecognizer:
 
 @pytest.fixture(scope="module")
 def video(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_face_video(tmp_path_factory.mktemp("video") / "faces.mp4", frames=12, blank_every=4)
+    return face_video(tmp_path_factory.mktemp("video") / "faces.mp4", frames=12, blank_every=4)
 
 
 def test_video_file_gives_per_frame_results_video_and_csv(
@@ -68,7 +68,7 @@ def test_loop_runs_a_video_to_its_end_and_releases_it(recognizer: EmotionRecogni
 
 
 def test_loop_drops_frames_instead_of_lagging(recognizer: EmotionRecognizer, tmp_path: Path) -> None:
-    video = make_face_video(tmp_path / "fast.mp4", frames=30, fps=30.0)
+    video = face_video(tmp_path / "fast.mp4", frames=30, fps=30.0)
 
     class Slow:
         def recognize(self, frame: np.ndarray) -> list:
@@ -82,7 +82,7 @@ def test_loop_drops_frames_instead_of_lagging(recognizer: EmotionRecognizer, tmp
 
 
 def test_stop_mid_stream_releases_the_source(recognizer: EmotionRecognizer, tmp_path: Path) -> None:
-    video = make_face_video(tmp_path / "long.mp4", frames=60, fps=10.0)
+    video = face_video(tmp_path / "long.mp4", frames=60, fps=10.0)
     loop = LiveLoop(recognizer, str(video), realtime=True).start()
     deadline = time.monotonic() + 30
     while loop.processed < 2 and time.monotonic() < deadline:
@@ -122,7 +122,7 @@ def test_camera_that_disappears_mid_stream_is_reported(
 
 
 def test_live_view_buttons_drive_the_loop(recognizer: EmotionRecognizer, tmp_path: Path) -> None:
-    video = make_face_video(tmp_path / "view.mp4", frames=40, fps=10.0)
+    video = face_video(tmp_path / "view.mp4", frames=40, fps=10.0)
     view = LiveView(recognizer, source=str(video), snapshot_dir=tmp_path / "snaps")
     view.start_button.click()
     assert view.stop_button.disabled is False and view.start_button.disabled is True

@@ -13,10 +13,11 @@ from sklearn.datasets import load_sample_images
 from ferlib.faces import Box, HaarFaceDetector, crop_face, read_image
 from ferlib.labels import EMOTIONS
 from ferlib.recognizer import EmotionRecognizer
+from ferlib.samples import grace_hopper
 
-from synthetic import grace_hopper_path, tiny_model
+from synthetic import tiny_model
 
-GRACE_HOPPER = grace_hopper_path()
+GRACE_HOPPER = grace_hopper()
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,9 @@ from ferlib.errors import ModelFileError
 from ferlib.imageops import to_gray_uint8
 from ferlib.models import load_model_file
 from ferlib.recognizer import EmotionRecognizer
+from ferlib.samples import grace_hopper
 
-from synthetic import grace_hopper_path, tiny_model
+from synthetic import tiny_model
 
 DTYPES = st.sampled_from(
     [np.bool_, np.uint8, np.int8, np.uint16, np.int32, np.int64, np.float16, np.float32, np.float64,
@@ -68,7 +69,7 @@ def test_extreme_sizes_and_depths(recognizer: EmotionRecognizer, image: np.ndarr
 def test_a_huge_photo_still_finds_the_face_at_full_scale(recognizer: EmotionRecognizer) -> None:
     import cv2
 
-    portrait = cv2.imread(str(grace_hopper_path()))
+    portrait = cv2.imread(str(grace_hopper()))
     huge = cv2.resize(portrait, None, fx=5, fy=5)  # 2560 x 3000
     small_box = recognizer.recognize(portrait)[0].box
     big_box = recognizer.recognize(huge)[0].box

@@ -11,9 +11,10 @@ from ferlib.errors import ModelFileError
 from ferlib.evaluate import predict_proba
 from ferlib.models import build_model, load_model_file
 from ferlib.recognizer import EmotionRecognizer
+from ferlib.samples import grace_hopper
 from ferlib.tflite import TFLiteModel, export_tflite
 
-from synthetic import grace_hopper_path, tiny_model
+from synthetic import tiny_model
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +44,8 @@ def test_int8_export_needs_calibration_and_stays_close(tmp_path: Path, faces: np
 def test_recognizer_runs_on_a_tflite_file(tmp_path: Path) -> None:
     model = tiny_model()
     path = export_tflite(model, tmp_path / "tiny.tflite", "float16")
-    keras_faces = EmotionRecognizer(model).recognize(grace_hopper_path())
-    lite_faces = EmotionRecognizer(path).recognize(grace_hopper_path())
+    keras_faces = EmotionRecognizer(model).recognize(grace_hopper())
+    lite_faces = EmotionRecognizer(path).recognize(grace_hopper())
     assert [f.box for f in lite_faces] == [f.box for f in keras_faces]
     np.testing.assert_allclose(
         list(lite_faces[0].scores.values()), list(keras_faces[0].scores.values()), atol=2e-3

@@ -1,0 +1,62 @@
+"""Real pictures to try ferlib on without a camera: photos that ship with installed dependencies,
+and frames and videos built from them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+
+def grace_hopper() -> Path:
+    """Grace Hopper's official portrait (one face), shipped with matplotlib."""
+    import matplotlib.cbook
+
+    return Path(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
+
+
+def frame_with_faces(count: int = 1, size: tuple[int, int] = (640, 480)) -> np.ndarray:
+    """A grey BGR frame of ``size`` holding ``count`` (1 or 4) copies of the portrait."""
+    if count not in (1, 4):
+        raise ValueError(f"count must be 1 or 4, got {count}")
+    width, height = size
+    portrait = cv2.imread(str(grace_hopper()))
+    frame = np.full((height, width, 3), 80, dtype=np.uint8)
+    if count == 1:
+        face_h = int(height * 0.92)
+        face_w = int(face_h * portrait.shape[1] / portrait.shape[0])
+        top, left = (height - face_h) // 2, (width - face_w) // 2
+        frame[top : top + face_h, left : left + face_w] = cv2.resize(portrait, (face_w, face_h))
+    else:
+        cell_h, cell_w = height // 2, width // 2
+        face_h = int(cell_h * 0.96)
+        face_w = int(face_h * portrait.shape[1] / portrait.shape[0])
+        small = cv2.resize(portrait, (face_w, face_h))
+        for row in range(2):
+            for col in range(2):
+                top, left = row * cell_h + (cell_h - face_h) // 2, col * cell_w + (cell_w - face_w) // 2
+                frame[top : top + face_h, left : left + face_w] = small
+    return frame
+
+
+def face_video(
+    path: str | os.PathLike[str], frames: int = 12, fps: float = 10.0, blank_every: int = 4
+) -> Path:
+    """Write a 640x480 MP4 of the portrait sliding sideways; every ``blank_every``-th frame is empty."""
+    path = Path(path)
+    portrait = cv2.resize(cv2.imread(str(grace_hopper())), (400, 468))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (640, 480))
+    if not writer.isOpened():
+        raise ValueError(f"{path}: OpenCV cannot write an MP4 video here")
+    try:
+        for index in range(frames):
+            frame = np.full((480, 640, 3), 70, dtype=np.uint8)
+            if index % blank_every != blank_every - 1:
+                left = 20 + (index * 15) % 200
+                frame[6:474, left : left + 400] = portrait
+            writer.write(frame)
+    finally:
+        writer.release()
+    return path

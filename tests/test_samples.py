@@ -1,0 +1,27 @@
+"""Sample pictures built from the real portrait that ships with matplotlib."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import pytest
+
+from ferlib.faces import HaarFaceDetector
+from ferlib.samples import face_video, frame_with_faces, grace_hopper
+
+
+@pytest.mark.parametrize("count", [1, 4])
+def test_frames_hold_the_faces_they_promise(count: int) -> None:
+    frame = frame_with_faces(count)
+    assert frame.shape == (480, 640, 3)
+    assert len(HaarFaceDetector().detect(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))) == count
+    with pytest.raises(ValueError, match="1 or 4"):
+        frame_with_faces(3)
+
+
+def test_face_video_has_the_frames_asked_for(tmp_path: Path) -> None:
+    video = cv2.VideoCapture(str(face_video(tmp_path / "v.mp4", frames=9, fps=12.0)))
+    assert int(video.get(cv2.CAP_PROP_FRAME_COUNT)) == 9 and video.get(cv2.CAP_PROP_FPS) == 12.0
+    video.release()
+    assert grace_hopper().is_file()
