@@ -246,3 +246,32 @@ def duplicate_pairs(data: FER2013, groups: Sequence[object], count: int = 6) -> 
             ax.set_title(f"{split}\n{EMOTIONS[data[split].labels[index]]}", fontsize=7)
     figure.suptitle("The same pixels twice")
     return figure
+
+
+def show_image(image: np.ndarray, title: str = "", width: float = 6.0) -> Figure:
+    """A BGR (OpenCV) or grey picture as a figure."""
+    rgb = image[:, :, ::-1] if image.ndim == 3 else image
+    height = width * image.shape[0] / image.shape[1]
+    figure = Figure(figsize=(width, height))
+    ax = figure.add_axes((0, 0, 1, 1))
+    ax.imshow(rgb, cmap=None if image.ndim == 3 else "gray", vmin=0, vmax=255)
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return figure
+
+
+def emotion_timeline(per_frame: Sequence[Sequence[object]], fps: float) -> Figure:
+    """The first face's emotion probabilities over a video; gaps where no face was found."""
+    seconds = np.arange(len(per_frame)) / fps
+    figure = Figure(figsize=(9, 3))
+    ax = figure.subplots()
+    for emotion in EMOTIONS:
+        values = [faces[0].scores[emotion] if faces else np.nan for faces in per_frame]  # type: ignore[attr-defined]
+        ax.plot(seconds, values, label=emotion, color=COLOURS[emotion])
+    ax.set_xlabel("seconds")
+    ax.set_ylabel("probability")
+    ax.set_ylim(0, 1)
+    ax.legend(ncols=4, fontsize=8)
+    ax.set_title("Emotions of the first face, frame by frame")
+    return figure
