@@ -66,7 +66,7 @@ def measure(name: str, model: keras.Model, faces: np.ndarray, labels: np.ndarray
         "accuracy": round(result.accuracy, 4),
         "macro_f1": round(result.macro_f1, 4),
         "images_per_second": round(len(faces) / seconds, 1),
-        "parameters": int(model.count_params()),
+        "parameters": int(model.count_params()) if hasattr(model, "count_params") else None,  # not in .tflite
         "note": note,
     }
 

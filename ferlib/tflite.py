@@ -76,7 +76,3 @@ class TFLiteModel:
     def predict(self, batch: np.ndarray, batch_size: int = 256, verbose: int = 0) -> np.ndarray:
         parts = [self.predict_on_batch(batch[i : i + batch_size]) for i in range(0, len(batch), batch_size)]
         return np.concatenate(parts) if parts else np.zeros((0, *self.output_shape[1:]), np.float32)
-
-    def count_params(self) -> int:
-        """Not recorded in a .tflite file; the file size says more about it."""
-        return 0
