@@ -1,0 +1,45 @@
+"""The model that ships inside ferlib: loads offline, its card is complete and tells the truth."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from ferlib.card import REQUIRED_FIELDS
+from ferlib.data import FER2013
+from ferlib.evaluate import evaluate
+from ferlib.labels import EMOTIONS
+from ferlib.pretrained import PRETRAINED_PATH, load_pretrained, pretrained_card
+from ferlib.recognizer import EmotionRecognizer
+from ferlib.samples import grace_hopper
+
+
+def test_loads_offline_and_fits_in_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise OSError("network access is not allowed here")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    model = load_pretrained()
+    assert model.input_shape == (None, 48, 48, 1) and model.output_shape == (None, 7)
+    assert PRETRAINED_PATH.stat().st_size <= 10 * 1024 * 1024
+
+
+def test_card_is_complete_and_names_its_command() -> None:
+    card = pretrained_card()
+    assert set(REQUIRED_FIELDS) <= set(card)
+    assert card["labels"] == list(EMOTIONS)
+    assert card["command"].split()[1:3] == ["train", "--arch"] and "--report-private-test" in card["command"]
+    assert card["private_test_accuracy"] is not None and card["wall_seconds"] <= 150 * 60
+
+
+def test_card_accuracy_is_what_the_model_scores(real_dataset: FER2013) -> None:
+    card = pretrained_card()
+    assert card["data_fingerprint"] == real_dataset.fingerprint
+    public = evaluate(load_pretrained(), "PublicTest", data=real_dataset)
+    assert public.accuracy == pytest.approx(card["public_test_accuracy"], abs=1e-6)
+
+
+def test_the_shipped_model_reads_grace_hopper() -> None:
+    (face,) = EmotionRecognizer().recognize(grace_hopper())
+    assert face.emotion in EMOTIONS and max(face.scores.values()) > 1 / len(EMOTIONS)
