@@ -165,7 +165,10 @@ def _optimizer(config: TrainConfig, steps_per_epoch: int) -> keras.optimizers.Op
 
 def _callbacks(config: TrainConfig, out: Path, best_so_far: float | None) -> list[keras.callbacks.Callback]:
     callbacks: list[keras.callbacks.Callback] = [
-        keras.callbacks.BackupAndRestore(str(out / "backup"), save_freq=config.backup_every_batches),
+        # Two generations of backup: a kill while the newest is being written leaves the previous one.
+        keras.callbacks.BackupAndRestore(
+            str(out / "backup"), save_freq=config.backup_every_batches, double_checkpoint=True
+        ),
         keras.callbacks.ModelCheckpoint(
             out / "best.keras",
             monitor="val_accuracy",
