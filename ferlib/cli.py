@@ -12,9 +12,14 @@ from ferlib.data.locate import DEFAULT_RELATIVE
 from ferlib.errors import FerlibError
 
 if TYPE_CHECKING:
+    import keras
     import numpy as np
 
     from ferlib.recognizer import EmotionRecognizer, FaceEmotion
+
+
+MODEL_HELP = "a .keras file or a .tflite export (default: the model that ships with ferlib)"
+DATA_HELP = "FER-2013 folder or CSV (default: $FER2013_DIR, then data/fer2013)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,36 +57,36 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser(
         "evaluate", help="accuracy, per-class report and confusion matrix of a model"
     )
-    evaluate.add_argument("--model", help="a .keras file (default: the model that ships with ferlib)")
+    evaluate.add_argument("--model", help=MODEL_HELP)
     evaluate.add_argument("--split", choices=("PublicTest", "PrivateTest"), default="PrivateTest")
     evaluate.add_argument("--tta", action="store_true", help="average over flipped and cropped views")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
     evaluate.add_argument("--plots", metavar="DIR", help="also write the figures as PNG files into DIR")
-    evaluate.add_argument("--data", help="FER-2013 folder or CSV (default: $FER2013_DIR, then data/fer2013)")
+    evaluate.add_argument("--data", help=DATA_HELP)
     evaluate.set_defaults(run=_evaluate)
 
     demo = commands.add_parser("demo", help="the shipped model on a real photo: annotated image and emotions")
     demo.add_argument("--out", default="ferlib-demo.png", help="where to write the annotated photo")
-    demo.add_argument("--model", help="a .keras file (default: the model that ships with ferlib)")
+    demo.add_argument("--model", help=MODEL_HELP)
     demo.set_defaults(run=_demo)
 
     detect = commands.add_parser("detect", help="emotions of every face in one or more images")
     detect.add_argument("images", nargs="+", help="image files")
     detect.add_argument("--out", metavar="DIR", help="write annotated copies into DIR")
     detect.add_argument("--json", action="store_true", help="print one JSON list, an object per image")
-    detect.add_argument("--model", help="a .keras file (default: the model that ships with ferlib)")
+    detect.add_argument("--model", help=MODEL_HELP)
     detect.set_defaults(run=_detect)
 
     video = commands.add_parser("video", help="emotions in every frame of a video file")
     video.add_argument("input", help="video file")
     video.add_argument("--out", help="write an annotated MP4 here")
     video.add_argument("--csv", help="write one row per face per frame here")
-    video.add_argument("--model", help="a .keras file (default: the model that ships with ferlib)")
+    video.add_argument("--model", help=MODEL_HELP)
     video.set_defaults(run=_video)
 
     export = commands.add_parser("export", help="export a model for TensorFlow Lite (LiteRT)")
     export.add_argument("--tflite", choices=("float16", "int8"), default="float16", help="weight precision")
-    export.add_argument("--model", help="a .keras file (default: the model that ships with ferlib)")
+    export.add_argument("--model", help=MODEL_HELP)
     export.add_argument("--out", help="the .tflite file (default: ferlib_<precision>.tflite)")
     export.add_argument(
         "--data", help="FER-2013 for int8 calibration (default: $FER2013_DIR, then data/fer2013)"
@@ -93,11 +98,9 @@ def _parser() -> argparse.ArgumentParser:
 def _export(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from ferlib.models import load_model_file
-    from ferlib.pretrained import load_pretrained
     from ferlib.tflite import export_tflite
 
-    model = load_model_file(args.model) if args.model else load_pretrained()
+    model = _load_model(args.model)
     faces = None
     if args.tflite == "int8":
         from ferlib.data import load_fer2013
@@ -108,6 +111,14 @@ def _export(args: argparse.Namespace) -> int:
     export_tflite(model, out, args.tflite, faces)
     print(f"written {out} ({out.stat().st_size / 1e6:.1f} MB, {args.tflite})")
     return 0
+
+
+def _load_model(path: str | None) -> keras.Model:
+    """The model at ``path`` (a .keras or .tflite file), else the shipped one."""
+    from ferlib.models import load_model_file
+    from ferlib.pretrained import load_pretrained
+
+    return load_model_file(path) if path else load_pretrained()
 
 
 def _recognizer(model: str | None) -> EmotionRecognizer:
@@ -216,7 +227,7 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
         "--strategy", choices=("default", "mirrored"), default="default",
         help="tf.distribute: mirrored = a copy of the model on every local GPU",
     )  # fmt: skip
-    train.add_argument("--data", default=None, help="FER-2013 folder or CSV (default: $FER2013_DIR)")
+    train.add_argument("--data", default=None, help=DATA_HELP)
     train.add_argument(
         "--report-private-test", action="store_true", help="also measure PrivateTest (final runs only)"
     )
@@ -263,10 +274,8 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     from ferlib.data import load_fer2013
     from ferlib.evaluate import evaluate
-    from ferlib.models import load_model_file
-    from ferlib.pretrained import load_pretrained
 
-    model = load_model_file(args.model) if args.model else load_pretrained()
+    model = _load_model(args.model)
     data = load_fer2013(args.data, progress=not args.json)
     result = evaluate(model, args.split, data=data, tta=args.tta)
     if args.plots:
