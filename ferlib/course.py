@@ -22,10 +22,20 @@ def workshop_mode() -> bool:
     return os.environ.get("FERLIB_WORKSHOP", "").strip().lower() in {"1", "true", "yes"}
 
 
-def pick(full: T, quick: T) -> T:
-    """``quick`` in quick mode, else ``full``: one line per setting in the notebooks."""
-    return quick if quick_mode() else full
+def pick(full: T, quick: T, workshop: T | None = None) -> T:
+    """The value for the current mode: one line per setting in the notebooks.
+
+    Quick mode wins over workshop mode; a setting with no ``workshop`` value uses ``full`` there.
+    """
+    if quick_mode():
+        return quick
+    if workshop is not None and workshop_mode():
+        return workshop
+    return full
 
 
 def mode_name() -> str:
-    return "quick (FERLIB_QUICK=1)" if quick_mode() else "full"
+    """The current mode in words, printed at the top of every notebook."""
+    if quick_mode():
+        return "quick (FERLIB_QUICK=1)"
+    return "workshop (FERLIB_WORKSHOP=1)" if workshop_mode() else "full"

@@ -11,12 +11,15 @@ from __future__ import annotations
 import csv
 import json
 import shlex
+import shutil
 import sys
 import time
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import h5py
 import keras
 import numpy as np
 import tensorflow as tf
@@ -48,10 +51,15 @@ def train(
     *,
     data: FER2013 | None = None,
     strategy: tf.distribute.Strategy | None = None,
+    callbacks: list[keras.callbacks.Callback] | None = None,
     verbose: int | str = "auto",
 ) -> TrainResult:
-    """Train ``config.architecture``, resuming from ``config.output_dir`` if a run there was cut short."""
+    """Train ``config.architecture``, resuming from ``config.output_dir`` if a run there was cut short.
+
+    ``callbacks`` run after ferlib's own (backup, checkpoint, CSV log, schedule, early stopping).
+    """
     out = Path(config.output_dir)
+    _repair_backup(out / "backup")
     if not (out / "backup").is_dir():  # a fresh run: nothing of an older one may mix in
         for stale in ("best.keras", "log.csv", "clock.json", "model.keras", "model.json"):
             (out / stale).unlink(missing_ok=True)
@@ -67,7 +75,7 @@ def train(
     previous_policy = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy(config.precision)
     try:
-        model = _fit(config, out, training, validation, strategy, verbose)
+        model = _fit(config, out, training, validation, strategy, callbacks or [], verbose)
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
     history = _read_log(out / "log.csv")
@@ -82,6 +90,7 @@ def _fit(
     training: Split,
     validation: Split,
     strategy: tf.distribute.Strategy | None,
+    extra_callbacks: list[keras.callbacks.Callback],
     verbose: int | str,
 ) -> keras.Model:
     """Fit with the callbacks, then save the best epoch as a float32 inference model ``model.keras``."""
@@ -105,7 +114,7 @@ def _fit(
         train_ds,
         validation_data=val_ds,
         epochs=config.epochs,
-        callbacks=[*callbacks, clock],
+        callbacks=[*callbacks, clock, *extra_callbacks],
         class_weight=class_weights(training.labels) if config.use_class_weights else None,
         shuffle=False,  # the tf.data pipeline shuffles every epoch
         verbose=verbose,
@@ -192,6 +201,28 @@ def _callbacks(config: TrainConfig, out: Path, best_so_far: float | None) -> lis
     return callbacks
 
 
+class TrainingInterrupted(RuntimeError):
+    """Raised by ``InterruptAfter``: the run stopped as if the machine had gone away."""
+
+
+class InterruptAfter(keras.callbacks.Callback):
+    """Stop training abruptly after ``batches`` training batches, as a crash or a closed laptop would.
+
+    Nothing is finished or cleaned up, so the backup stays behind; calling ``train`` again with the
+    same configuration resumes from it. Notebook 04 uses this to show a resume without killing anything.
+    """
+
+    def __init__(self, batches: int) -> None:
+        super().__init__()
+        self.batches = batches
+        self.seen = 0
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self.seen += 1
+        if self.seen >= self.batches:
+            raise TrainingInterrupted(f"training interrupted after {self.seen} batches (on purpose)")
+
+
 class _Clock(keras.callbacks.Callback):
     """Training wall time summed over every resumed segment, saved often enough to survive a kill."""
 
@@ -221,6 +252,35 @@ class _Clock(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self._save()
+
+
+def _backup_readable(weights: Path, metadata: Path) -> bool:
+    try:
+        with h5py.File(weights, "r"):
+            pass
+        json.loads(metadata.read_text())["epoch"]
+    except (OSError, ValueError, KeyError):
+        return False
+    return True
+
+
+def _repair_backup(backup: Path) -> None:
+    """Fall back to the previous backup generation when the newest is damaged (a kill while writing).
+
+    Keras would fall back by itself, but only once ``fit`` has started: deciding here keeps the epoch
+    count, and so the CSV log, in step with the weights that are actually restored.
+    """
+    weights, metadata = backup / "latest.weights.h5", backup / "training_metadata.json"
+    if not backup.is_dir() or _backup_readable(weights, metadata):
+        return
+    previous_weights, previous_metadata = Path(f"{weights}.bkp"), Path(f"{metadata}.bkp")
+    if _backup_readable(previous_weights, previous_metadata):
+        warnings.warn(f"the newest backup in {backup} is damaged; resuming from the one before", stacklevel=3)
+        shutil.copyfile(previous_weights, weights)
+        shutil.copyfile(previous_metadata, metadata)
+    else:
+        warnings.warn(f"no readable backup in {backup}; training starts from the beginning", stacklevel=3)
+        shutil.rmtree(backup)
 
 
 def _epochs_in_backup(backup: Path) -> int:

@@ -19,7 +19,7 @@ from ferlib.card import REQUIRED_FIELDS, read_card
 from ferlib.config import TrainConfig
 from ferlib.data import FER2013
 from ferlib.models import MODELS
-from ferlib.train import train
+from ferlib.train import InterruptAfter, TrainingInterrupted, train
 
 
 @pytest.mark.parametrize("architecture", list(MODELS))
@@ -107,3 +107,52 @@ def test_training_killed_mid_epoch_resumes_and_finishes(
     model = keras.saving.load_model(out / "model.keras", safe_mode=True)
     assert model.predict(np.zeros((1, 48, 48, 1), "float32"), verbose=0).shape == (1, 7)
     assert not (out / "backup").exists(), "the backup is removed once training completes"
+
+
+def _interrupted_run(real_dataset: FER2013, out: Path) -> TrainConfig:
+    """Three epochs of 8 batches, backed up every 3 batches, stopped after 10: the newest backup (after
+    batch 9) is in epoch 2, the one before it (after batch 6) still in epoch 1."""
+    config = TrainConfig(architecture="minimal", epochs=3, batch_size=32, limit=256, backup_every_batches=3,
+                         output_dir=str(out))  # fmt: skip
+    with pytest.raises(TrainingInterrupted):
+        train(config, data=real_dataset, callbacks=[InterruptAfter(10)], verbose=0)
+    assert json.loads((out / "backup" / "training_metadata.json").read_text())["epoch"] == 1
+    return config
+
+
+def _assert_complete(out: Path, result_history: list[dict[str, float]]) -> None:
+    assert [row["epoch"] for row in result_history] == [0, 1, 2]
+    log_epochs = [line.split(",")[0] for line in (out / "log.csv").read_text().strip().splitlines()[1:]]
+    assert log_epochs == ["0", "1", "2"]
+    assert read_card(out / "model.keras")["epochs"] == 3
+    assert not (out / "backup").exists()
+
+
+def test_interrupted_run_resumes_in_process(real_dataset: FER2013, tmp_path: Path, capsys) -> None:
+    config = _interrupted_run(real_dataset, tmp_path)
+    assert not (tmp_path / "model.keras").exists()
+    result = train(config, data=real_dataset, verbose=0)
+    assert "Resuming" in capsys.readouterr().out
+    _assert_complete(tmp_path, result.history)
+
+
+def test_damaged_newest_backup_falls_back_one_generation(real_dataset: FER2013, tmp_path: Path) -> None:
+    config = _interrupted_run(real_dataset, tmp_path)
+    backup = tmp_path / "backup"
+    # As if the kill landed while the newest weights were written: half a file.
+    weights = backup / "latest.weights.h5"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    # The previous generation was taken before epoch 1 had finished: the log must lose that epoch too.
+    assert json.loads((backup / "training_metadata.json.bkp").read_text())["epoch"] == 0
+    with pytest.warns(UserWarning, match="newest backup .* is damaged"):
+        result = train(config, data=real_dataset, verbose=0)
+    _assert_complete(tmp_path, result.history)
+
+
+def test_unreadable_backup_starts_again_with_a_warning(real_dataset: FER2013, tmp_path: Path) -> None:
+    config = _interrupted_run(real_dataset, tmp_path)
+    for file in (tmp_path / "backup").iterdir():
+        file.write_bytes(b"")
+    with pytest.warns(UserWarning, match="no readable backup"):
+        result = train(config, data=real_dataset, verbose=0)
+    _assert_complete(tmp_path, result.history)

@@ -1,0 +1,32 @@
+"""The notebooks' mode switches: quick (CI), workshop (teachers) and full."""
+
+from __future__ import annotations
+
+import pytest
+
+from ferlib.course import mode_name, pick
+
+
+@pytest.mark.parametrize(
+    ("quick", "workshop", "expected", "name"),
+    [
+        ("", "", "full", "full"),
+        ("1", "", "quick", "quick"),
+        ("", "yes", "workshop", "workshop"),
+        ("true", "1", "quick", "quick"),  # quick mode wins: CI must stay short
+        ("0", "0", "full", "full"),
+    ],
+)
+def test_pick_follows_the_environment(
+    monkeypatch: pytest.MonkeyPatch, quick: str, workshop: str, expected: str, name: str
+) -> None:
+    monkeypatch.setenv("FERLIB_QUICK", quick)
+    monkeypatch.setenv("FERLIB_WORKSHOP", workshop)
+    assert pick(full="full", quick="quick", workshop="workshop") == expected
+    assert mode_name().startswith(name)
+
+
+def test_a_setting_without_a_workshop_value_uses_the_full_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FERLIB_QUICK", raising=False)
+    monkeypatch.setenv("FERLIB_WORKSHOP", "1")
+    assert pick(full=30, quick=1) == 30
