@@ -104,6 +104,59 @@ def learning_curves(history: Sequence[Mapping[str, float]]) -> Figure:
     return figure
 
 
+def compare_runs(runs: Mapping[str, Sequence[Mapping[str, float]]], metric: str = "accuracy") -> Figure:
+    """Several runs' curves on one chart: training dashed, validation (PublicTest) solid, one colour each.
+
+    The gap between a run's two lines is its over-fitting: training accuracy that PublicTest does not share.
+    """
+    figure = Figure(figsize=(8, 4))
+    ax = figure.subplots()
+    for (name, history), colour in zip(runs.items(), sns.color_palette("deep", len(runs)), strict=True):
+        epochs = np.arange(1, len(history) + 1)
+        for key, style, part in ((metric, "--", "training"), (f"val_{metric}", "-", "PublicTest")):
+            ax.plot(epochs, [row[key] for row in history], style, color=colour, label=f"{name}: {part}")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(metric)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return figure
+
+
+def parameters_vs_accuracy(
+    rows: Sequence[Mapping[str, object]], accuracy: str = "public_test_accuracy"
+) -> Figure:
+    """Each architecture as a point: parameters (log scale) against accuracy, labelled with its name."""
+    figure = Figure(figsize=(7, 4))
+    ax = figure.subplots()
+    for row in rows:
+        ax.scatter(row["parameters"], row[accuracy], s=60)
+        ax.annotate(str(row["architecture"]), (row["parameters"], row[accuracy]),  # type: ignore[arg-type]
+                    textcoords="offset points", xytext=(6, 4), fontsize=9)  # fmt: skip
+    ax.set_xscale("log")
+    ax.set_xlabel("parameters")
+    ax.set_ylabel(accuracy.replace("_", " "))
+    ax.grid(alpha=0.3)
+    return figure
+
+
+def feature_maps(activations: np.ndarray, title: str = "", count: int = 16) -> Figure:
+    """The first ``count`` channels of one image's activations (height, width, channels), side by side."""
+    if activations.ndim != 3:
+        raise ValueError(f"expected activations of shape (height, width, channels), got {activations.shape}")
+    count = min(count, activations.shape[-1])
+    columns = min(count, 8)
+    rows = -(-count // columns)
+    figure = Figure(figsize=(columns * 1.2, rows * 1.3 + 0.4))
+    axes = np.atleast_1d(figure.subplots(rows, columns, squeeze=False)).ravel()
+    for channel, ax in enumerate(axes):
+        ax.axis("off")
+        if channel < count:
+            ax.imshow(activations[:, :, channel], cmap="viridis")
+    height, width, channels = activations.shape
+    figure.suptitle(f"{title} {height}x{width}, {count} of {channels} channels".strip())
+    return figure
+
+
 def confusion_heatmap(evaluation: Evaluation) -> Figure:
     """The confusion matrix: colour and percentage by true emotion (rows sum to 100%), with counts."""
     rates = evaluation.confusion_normalized
