@@ -1,4 +1,5 @@
-"""A one-line description of the machine, stamped on every benchmark result and model card."""
+"""What this machine is: a one-line description for benchmark results and model cards, and the
+fastest training precision its CPU supports."""
 
 from __future__ import annotations
 
@@ -11,6 +12,25 @@ def describe_machine() -> str:
     """CPU model, logical cores, memory and OS, e.g. ``"AMD EPYC 7B13, 2 cores, 23.4 GiB, Linux x86_64"``."""
     system = f"{platform.system()} {platform.machine()}"
     return f"{_cpu_model()}, {os.cpu_count()} cores, {_memory_gib():.1f} GiB, {system}"
+
+
+def fastest_precision(cpu_flags: set[str] | None = None) -> str:
+    """``"mixed_bfloat16"`` on CPUs with bfloat16 instructions (AVX512-BF16 or AMX), else ``"float32"``.
+
+    bfloat16 trains ferlib's network about 1.7 times faster on such CPUs; on others Keras would emulate
+    it, which is slower than plain float32. ``cpu_flags`` defaults to this machine's (Linux only).
+    """
+    flags = _cpu_flags() if cpu_flags is None else cpu_flags
+    return "mixed_bfloat16" if flags & {"avx512_bf16", "amx_bf16"} else "float32"
+
+
+def _cpu_flags() -> set[str]:
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text(errors="replace").splitlines():
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
+    return set()
 
 
 def _cpu_model() -> str:
