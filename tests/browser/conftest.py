@@ -1,0 +1,122 @@
+"""A real JupyterLab in a real browser: the server, headless Chromium with a fake camera, kernel access.
+
+The suite needs Debian's Chromium (``apt install chromium``; Playwright's own browser download is not
+used) and Playwright for Python (the ``dev`` extra). Where either is missing it skips with the reason,
+except in CI, where it fails. Run it alone with ``python -m pytest -m browser``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from jupyter_lab import CHROMIUM, ROOT, BrowserPage, JupyterLab, write_y4m
+
+from ferlib import samples
+
+
+def _missing(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must run the browser tests: {reason}")
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def jupyterlab(tmp_path_factory: pytest.TempPathFactory, fer2013_dir: Path) -> Iterator[JupyterLab]:
+    """JupyterLab on a free localhost port, serving this repository, notebooks in quick mode."""
+    pytest.importorskip("jupyterlab", reason="JupyterLab comes with the dev extra")
+    home = tmp_path_factory.mktemp("jupyter")
+    token, port = secrets.token_hex(16), _free_port()
+    env = {
+        **os.environ,
+        "FERLIB_QUICK": "1",
+        "FER2013_DIR": str(fer2013_dir),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "JUPYTER_CONFIG_DIR": str(home / "config"),  # no settings from the developer's own JupyterLab
+        "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+    }
+    command = [
+        sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}",
+        "--allow-root", "--LabApp.news_url=", "--LabApp.extension_manager=readonly",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]  # fmt: skip
+    log = (home / "server.log").open("wb")
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    lab = JupyterLab(f"http://127.0.0.1:{port}", token, home / "runtime", process)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                lab.api("status")
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError((home / "server.log").read_text()) from None
+                time.sleep(0.5)
+        yield lab
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def camera_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two seconds of the portrait photo, drifting sideways, as the browser's camera will see it."""
+    base = samples.frame_with_faces(1)
+    frames = [np.roll(base, shift, axis=1) for shift in range(-40, 40, 4)]
+    return write_y4m(tmp_path_factory.mktemp("camera") / "faces.y4m", frames)
+
+
+@pytest.fixture(scope="session")
+def browser(camera_video: Path) -> Iterator[Any]:
+    if not CHROMIUM.is_file():
+        _missing(f"Chromium is not installed at {CHROMIUM} (Debian: apt install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("Playwright for Python is not installed (pip install -e '.[dev]')")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",  # CI runs as root, where Chromium's sandbox cannot start
+                "--use-fake-ui-for-media-stream",  # grant camera access without a prompt
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-video-capture={camera_video}",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any, jupyterlab: JupyterLab) -> Iterator[BrowserPage]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield BrowserPage(page, errors)
+    context.close()
+    jupyterlab.close_sessions()

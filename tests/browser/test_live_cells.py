@@ -1,0 +1,83 @@
+"""Notebook 06's live cells in a real browser: the browser camera (Chromium's fake camera playing a
+video of a real face photo) and the kernel camera driven by a video file."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from jupyter_lab import ARTIFACTS, BrowserPage, JupyterLab, open_notebook, run_all_cells
+
+from ferlib.labels import EMOTIONS
+
+pytestmark = pytest.mark.browser
+NOTEBOOK = "notebooks/06_live_detection.ipynb"
+
+
+def _widget_button(page: object, label: str) -> object:
+    """An ipywidgets button by its exact label (its icon has no text)."""
+    return page.locator("button.widget-button", has_text=re.compile(rf"^\s*{label}\s*$"))  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def live_notebook(page: BrowserPage, jupyterlab: JupyterLab) -> BrowserPage:
+    """Notebook 06 with every cell run (quick mode), its two live widgets on the page."""
+    open_notebook(page, jupyterlab, NOTEBOOK)
+    run_all_cells(page)
+    page.page.locator(".ferlib-browser-camera button").wait_for(timeout=180_000)
+    return page
+
+
+def test_browser_camera_draws_the_face_and_its_emotion(
+    live_notebook: BrowserPage, jupyterlab: JupyterLab
+) -> None:
+    page = live_notebook.page
+    widget = page.locator(".ferlib-browser-camera")
+    widget.scroll_into_view_if_needed()
+    widget.locator("button").click()
+    page.wait_for_function(
+        "() => Number(document.querySelector('.ferlib-browser-camera').dataset.faces || 0) > 0",
+        timeout=60_000,
+    )
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    widget.screenshot(path=ARTIFACTS / "browser_camera.png")
+
+    shown = widget.get_attribute("data-emotions").split(",")
+    assert shown and all(emotion in EMOTIONS for emotion in shown)
+    assert any(emotion in widget.locator(".ferlib-status").inner_text() for emotion in shown)
+    pixels = "c.getContext('2d').getImageData(0, 0, c.width, c.height).data"
+    opaque = f"c => {pixels}.filter((value, index) => index % 4 == 3 && value).length"
+    painted = widget.locator("canvas.ferlib-overlay").evaluate(opaque)
+    assert painted > 500, "the face box and label were not drawn over the picture"
+
+    received = jupyterlab.evaluate(NOTEBOOK, "{'frames': camera.frames_received, 'faces': camera.last_faces}")
+    assert received["frames"] >= 1
+    assert received["faces"], "the kernel found no face in the frames the browser sent"
+    x, y, w, h = received["faces"][0]["box"]
+    assert w > 40 and h > 40 and x >= 0 and y >= 0  # a real face box inside a 480-pixel-wide frame
+    assert received["faces"][0]["emotion"] in EMOTIONS
+
+    widget.locator("button", has_text="Stop camera").click()
+    assert widget.locator(".ferlib-status").inner_text() == "camera off"
+    assert live_notebook.errors == []
+
+
+def test_kernel_camera_starts_shows_frames_and_releases_the_video(
+    live_notebook: BrowserPage, jupyterlab: JupyterLab
+) -> None:
+    page = live_notebook.page
+    start = _widget_button(page, "Start")
+    start.scroll_into_view_if_needed()
+    start.click()
+    page.get_by_text(re.compile(r"^\d+(\.\d)? FPS$")).wait_for(timeout=60_000)
+    assert page.locator(".widget-image").first.get_attribute("src").startswith("blob:")
+    _widget_button(page, "Stop").click()
+    page.get_by_text("stopped; source released").wait_for(timeout=30_000)
+
+    state = jupyterlab.evaluate(
+        NOTEBOOK,
+        "{'released': view.loop.released, 'running': view.loop.running, 'shown': view.loop.last.index}",
+    )
+    assert state["released"] and not state["running"]
+    assert state["shown"] >= 0
+    assert live_notebook.errors == []
