@@ -204,7 +204,10 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     train.add_argument(
         "--arch", default=defaults.architecture, help="architecture (see ferlib.models.MODELS)"
     )
-    train.add_argument("--epochs", type=int, default=defaults.epochs)
+    train.add_argument("--epochs", type=int, default=defaults.epochs, help="at most, with --minutes")
+    train.add_argument(
+        "--minutes", type=float, default=None, help="train for this wall time; the cosine schedule follows it"
+    )
     train.add_argument("--batch-size", type=int, default=defaults.batch_size)
     train.add_argument("--optimizer", choices=("sgd", "adam"), default=defaults.optimizer)
     train.add_argument("--lr", type=float, default=defaults.learning_rate, help="peak learning rate")
@@ -241,6 +244,7 @@ def _train(args: argparse.Namespace) -> int:
     config = TrainConfig(
         architecture=args.arch,
         epochs=args.epochs,
+        minutes=args.minutes,
         batch_size=args.batch_size,
         optimizer=args.optimizer,
         learning_rate=args.lr,

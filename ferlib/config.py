@@ -36,6 +36,9 @@ class TrainConfig:
     use_class_weights: bool = False
     precision: str = "float32"  # "mixed_bfloat16" is about 1.7x faster on CPUs with AVX512-BF16
     early_stopping_patience: int | None = None  # None: train every epoch, keep the best
+    # Train for this many minutes of wall time instead: ``epochs`` becomes an upper bound, and the
+    # cosine schedule follows the clock. Architectures compared this way get the same CPU budget.
+    minutes: float | None = None
     limit: int | None = None  # use only this many Training images (and a quarter as many PublicTest)
     seed: int = 0
     backup_every_batches: int = 100
@@ -54,3 +57,5 @@ class TrainConfig:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
         if self.epochs < 1 or self.batch_size < 1:
             raise ValueError("epochs and batch_size must be at least 1")
+        if self.minutes is not None and self.minutes <= 0:
+            raise ValueError(f"minutes must be positive, got {self.minutes}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import shlex
 import shutil
 import sys
@@ -79,7 +80,7 @@ def train(
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
     history = _read_log(out / "log.csv")
-    card = _card(config, model, data, history, _Clock.saved_elapsed(out / "clock.json"), training, validation)
+    card = _card(config, model, data, history, _Clock.saved(out / "clock.json"), training, validation)
     write_card(out / "model.keras", card)
     return TrainResult(model, out / "model.keras", card, history)
 
@@ -106,6 +107,10 @@ def _fit(
     _truncate_log(log_path, done_epochs)
     callbacks = _callbacks(config, out, _best_logged(log_path))
     clock = _Clock(out / "clock.json")
+    if config.minutes is not None:
+        callbacks.append(
+            _TimeBudget(clock, config.minutes * 60, config.learning_rate, config.schedule == "cosine")
+        )
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
     if resuming:
@@ -157,9 +162,11 @@ def _limited(split: Split, limit: int | None, seed: int) -> Split:
 
 
 def _optimizer(config: TrainConfig, steps_per_epoch: int) -> keras.optimizers.Optimizer:
-    if config.schedule == "cosine":
+    if config.minutes is not None:
+        rate: Any = config.learning_rate  # a variable that _TimeBudget sets from the clock
+    elif config.schedule == "cosine":
         warmup = steps_per_epoch if config.epochs > 1 else 0
-        rate: Any = keras.optimizers.schedules.CosineDecay(
+        rate = keras.optimizers.schedules.CosineDecay(
             initial_learning_rate=config.learning_rate / 10 if warmup else config.learning_rate,
             decay_steps=max(1, config.epochs * steps_per_epoch - warmup),
             warmup_target=config.learning_rate if warmup else None,
@@ -223,30 +230,64 @@ class InterruptAfter(keras.callbacks.Callback):
             raise TrainingInterrupted(f"training interrupted after {self.seen} batches (on purpose)")
 
 
+def clock_learning_rate(fraction: float, peak: float, warmup: float = 0.05) -> float:
+    """The learning rate when ``fraction`` of the time budget is spent: a linear warm-up from a tenth of
+    ``peak`` over the first ``warmup``, then cosine decay to zero at the end of the budget."""
+    if fraction < warmup:
+        return peak * (0.1 + 0.9 * fraction / warmup)
+    progress = min(1.0, (fraction - warmup) / (1.0 - warmup))
+    return peak * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+class _TimeBudget(keras.callbacks.Callback):
+    """Stops training when the budget is spent (after the current batch; that epoch is then validated
+    and logged as usual) and, for the cosine schedule, sets the learning rate from the clock."""
+
+    def __init__(self, clock: _Clock, seconds: float, peak: float, cosine: bool) -> None:
+        super().__init__()
+        self.clock, self.seconds, self.peak, self.cosine = clock, seconds, peak, cosine
+
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        if self.cosine:
+            self.model.optimizer.learning_rate.assign(
+                clock_learning_rate(self.clock.elapsed / self.seconds, self.peak)
+            )
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        if self.clock.elapsed >= self.seconds:
+            self.model.stop_training = True
+
+
 class _Clock(keras.callbacks.Callback):
-    """Training wall time summed over every resumed segment, saved often enough to survive a kill."""
+    """Training wall time and batches, summed over every resumed segment and saved often enough to
+    survive a kill."""
 
     def __init__(self, path: Path, every_seconds: float = 10.0) -> None:
         super().__init__()
         self.path = path
         self.every_seconds = every_seconds
-        self.before = self.saved_elapsed(path)
+        saved = self.saved(path)
+        self.before, self.batches = saved["elapsed_seconds"], int(saved["batches"])
         self.start = time.monotonic()
         self.saved_at = self.start
 
     @staticmethod
-    def saved_elapsed(path: Path) -> float:
-        return float(json.loads(path.read_text())["elapsed_seconds"]) if path.is_file() else 0.0
+    def saved(path: Path) -> dict[str, float]:
+        """``elapsed_seconds`` and ``batches`` as last saved (zeros before the first save)."""
+        state = json.loads(path.read_text()) if path.is_file() else {}
+        return {key: float(state.get(key, 0.0)) for key in ("elapsed_seconds", "batches")}
 
     @property
     def elapsed(self) -> float:
         return self.before + time.monotonic() - self.start
 
     def _save(self) -> None:
-        write_text_atomic(self.path, json.dumps({"elapsed_seconds": round(self.elapsed, 1)}))
+        state = {"elapsed_seconds": round(self.elapsed, 1), "batches": self.batches}
+        write_text_atomic(self.path, json.dumps(state))
         self.saved_at = time.monotonic()
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self.batches += 1
         if time.monotonic() - self.saved_at > self.every_seconds:
             self._save()
 
@@ -322,7 +363,7 @@ def _card(
     model: keras.Model,
     data: FER2013,
     history: list[dict[str, float]],
-    wall_seconds: float,
+    clock: dict[str, float],
     training: Split,
     validation: Split,
 ) -> dict[str, Any]:
@@ -336,7 +377,8 @@ def _card(
         "training_images": len(training),
         "epochs": len(history),
         "best_epoch": int(np.argmax([row["val_accuracy"] for row in history])) + 1 if history else None,
-        "wall_seconds": round(wall_seconds, 1),
+        "wall_seconds": clock["elapsed_seconds"],
+        "training_batches": int(clock["batches"]),  # the last epoch may be partial (``minutes``)
         "machine": describe_machine(),
         "public_test_accuracy": _accuracy(model, validation),
         "public_test_images": len(validation),

@@ -19,7 +19,7 @@ from ferlib.card import REQUIRED_FIELDS, read_card
 from ferlib.config import TrainConfig
 from ferlib.data import FER2013
 from ferlib.models import MODELS
-from ferlib.train import InterruptAfter, TrainingInterrupted, train
+from ferlib.train import InterruptAfter, TrainingInterrupted, clock_learning_rate, train
 
 
 @pytest.mark.parametrize("architecture", list(MODELS))
@@ -35,6 +35,7 @@ def test_one_short_epoch_of_each_architecture(
     card = read_card(result.model_path)
     assert set(REQUIRED_FIELDS) <= set(card)
     assert card["architecture"] == architecture and card["epochs"] == 1
+    assert card["training_batches"] == 4  # 128 faces in batches of 32
     assert card["parameters"] == result.model.count_params()
     assert card["data_fingerprint"] == real_dataset.fingerprint
     assert 0.0 <= card["public_test_accuracy"] <= 1.0
@@ -156,3 +157,25 @@ def test_unreadable_backup_starts_again_with_a_warning(real_dataset: FER2013, tm
     with pytest.warns(UserWarning, match="no readable backup"):
         result = train(config, data=real_dataset, verbose=0)
     _assert_complete(tmp_path, result.history)
+
+
+def test_clock_schedule_warms_up_then_decays_to_zero() -> None:
+    rates = [clock_learning_rate(fraction, peak=0.1) for fraction in np.linspace(0, 1, 101)]
+    assert rates[0] == pytest.approx(0.01)
+    assert max(rates) == pytest.approx(0.1, rel=1e-2)
+    peak_at = int(np.argmax(rates))
+    assert peak_at <= 6
+    assert all(a >= b for a, b in zip(rates[peak_at:], rates[peak_at + 1 :], strict=False))
+    assert rates[-1] == pytest.approx(0.0, abs=1e-12)
+    assert clock_learning_rate(1.5, peak=0.1) == pytest.approx(0.0, abs=1e-12)  # past the budget
+
+
+def test_a_time_budget_stops_training_by_itself(real_dataset: FER2013, tmp_path: Path) -> None:
+    config = TrainConfig(architecture="minimal", epochs=10_000, minutes=0.1, batch_size=32, limit=256,
+                         output_dir=str(tmp_path))  # fmt: skip
+    result = train(config, data=real_dataset, verbose=0)
+    assert 1 <= result.card["epochs"] < 10_000
+    assert result.card["wall_seconds"] >= 6.0
+    # The epoch the budget ran out in is validated and logged like any other.
+    assert [row["epoch"] for row in result.history] == list(range(result.card["epochs"]))
+    assert "val_accuracy" in result.history[-1]
