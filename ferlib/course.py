@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import os
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -22,14 +22,18 @@ def workshop_mode() -> bool:
     return os.environ.get("FERLIB_WORKSHOP", "").strip().lower() in {"1", "true", "yes"}
 
 
-def pick(full: T, quick: T, workshop: T | None = None) -> T:
+_UNSET: Any = object()
+
+
+def pick(full: T, quick: T, workshop: T = _UNSET) -> T:
     """The value for the current mode: one line per setting in the notebooks.
 
-    Quick mode wins over workshop mode; a setting with no ``workshop`` value uses ``full`` there.
+    Quick mode wins over workshop mode; a setting given no ``workshop`` value uses ``full`` there
+    (``None`` is a value: ``workshop=None`` means None in workshop mode).
     """
     if quick_mode():
         return quick
-    if workshop is not None and workshop_mode():
+    if workshop is not _UNSET and workshop_mode():
         return workshop
     return full
 

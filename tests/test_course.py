@@ -30,3 +30,9 @@ def test_a_setting_without_a_workshop_value_uses_the_full_one(monkeypatch: pytes
     monkeypatch.delenv("FERLIB_QUICK", raising=False)
     monkeypatch.setenv("FERLIB_WORKSHOP", "1")
     assert pick(full=30, quick=1) == 30
+
+
+def test_none_is_a_workshop_value_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FERLIB_QUICK", raising=False)
+    monkeypatch.setenv("FERLIB_WORKSHOP", "1")
+    assert pick(full="augment", quick="augment", workshop=None) is None
