@@ -38,7 +38,8 @@ class JupyterLab:
         return json.loads(body) if body else None
 
     def page_url(self, notebook: str) -> str:
-        return f"{self.url}/lab/tree/{notebook}?token={self.token}"
+        # ``reset``: a fresh workspace, so tabs restored from an earlier test cannot mix in
+        return f"{self.url}/lab/tree/{notebook}?reset&token={self.token}"
 
     def kernel_of(self, notebook: str) -> str:
         for session in self.api("sessions"):
@@ -93,16 +94,17 @@ def write_y4m(path: Path, frames: list[np.ndarray], fps: int = 10) -> Path:
     return path
 
 
-def open_notebook(browser_page: BrowserPage, lab: JupyterLab, notebook: str) -> None:
-    """Open ``notebook`` in JupyterLab and wait until its kernel is up and idle."""
+def open_notebook(browser_page: BrowserPage, lab: JupyterLab, notebook: str) -> Any:
+    """Open ``notebook`` in JupyterLab, wait until its kernel is up and idle; its panel's locator."""
     page = browser_page.page
     page.goto(lab.page_url(notebook))
-    page.locator(".jp-NotebookPanel .jp-Notebook").first.wait_for(timeout=90_000)
+    panel = page.locator(".jp-NotebookPanel >> visible=true").first
+    panel.locator(".jp-Notebook").wait_for(timeout=90_000)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         states = [s["kernel"]["execution_state"] for s in lab.api("sessions") if s["path"] == notebook]
         if states == ["idle"]:
-            return
+            return panel
         time.sleep(0.5)
     raise AssertionError(f"the kernel of {notebook} never became idle")
 

@@ -24,10 +24,10 @@ def test_the_course_has_six_numbered_notebooks() -> None:
 def test_notebook_renders_its_saved_plots(name: str, page: BrowserPage, jupyterlab: JupyterLab) -> None:
     expected = _committed_pngs(name)
     assert expected > 0, f"{name} was committed without plots"
-    open_notebook(page, jupyterlab, f"notebooks/{name}")
-    images = page.page.locator(".jp-OutputArea-output img")
+    panel = open_notebook(page, jupyterlab, f"notebooks/{name}")
+    images = panel.locator(".jp-OutputArea-output img")
     # Scroll through the notebook so that every output is laid out, then check each image decoded.
-    page.page.locator(".jp-Notebook").first.evaluate("n => n.scrollTo(0, n.scrollHeight)")
+    panel.locator(".jp-Notebook").evaluate("n => n.scrollTo(0, n.scrollHeight)")
     images.nth(expected - 1).wait_for(state="attached", timeout=30_000)
     assert images.count() == expected
     widths = images.evaluate_all("imgs => Promise.all(imgs.map(i => i.decode().then(() => i.naturalWidth)))")
