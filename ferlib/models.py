@@ -41,6 +41,13 @@ def _classifier(x: keras.KerasTensor) -> keras.KerasTensor:
     return layers.Dense(NUM_CLASSES, activation="softmax", dtype="float32", name="emotion")(x)
 
 
+def _conv_bn_relu(x: keras.KerasTensor, filters: int, kernel: int = 3) -> keras.KerasTensor:
+    """Conv (no bias: BatchNorm's shift replaces it), BatchNorm, ReLU: the block every deeper net repeats."""
+    x = layers.Conv2D(filters, kernel, padding="same", use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    return layers.ReLU()(x)
+
+
 def minimal_cnn() -> keras.Model:
     """Conv-Pool-Conv-Pool-Flatten-Dense: the smallest network that learns something."""
     inputs, x = _inputs()
@@ -57,9 +64,7 @@ def four_block_cnn() -> keras.Model:
     """Four blocks of Conv-BatchNorm-ReLU-MaxPool-Dropout(0.5), 32->64->128->256 filters, two dense layers."""
     inputs, x = _inputs()
     for filters in (32, 64, 128, 256):
-        x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
-        x = layers.BatchNormalization()(x)
-        x = layers.ReLU()(x)
+        x = _conv_bn_relu(x, filters)
         x = layers.MaxPooling2D()(x)
         x = layers.Dropout(0.5)(x)
     x = layers.Flatten()(x)
@@ -73,9 +78,7 @@ def heavy_cnn() -> keras.Model:
     """Conv 128 3x3, 128 5x5, 512 3x3, 512 3x3 (each BatchNorm-ReLU-MaxPool-Dropout), Dense 256 and 512."""
     inputs, x = _inputs()
     for filters, kernel in ((128, 3), (128, 5), (512, 3), (512, 3)):
-        x = layers.Conv2D(filters, kernel, padding="same", use_bias=False)(x)
-        x = layers.BatchNormalization()(x)
-        x = layers.ReLU()(x)
+        x = _conv_bn_relu(x, filters, kernel)
         x = layers.MaxPooling2D()(x)
         x = layers.Dropout(0.25)(x)
     x = layers.Flatten()(x)
@@ -95,9 +98,7 @@ def ferlib_cnn() -> keras.Model:
     inputs, x = _inputs()
     for filters in (32, 64, 128, 256):
         for _ in range(2):
-            x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
-            x = layers.BatchNormalization()(x)
-            x = layers.ReLU()(x)
+            x = _conv_bn_relu(x, filters)
         x = layers.MaxPooling2D()(x)
     x = layers.GlobalAveragePooling2D()(x)
     x = layers.Dropout(0.4)(x)
