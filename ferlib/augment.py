@@ -21,6 +21,7 @@ IMAGE_DATA_GENERATOR_EQUIVALENTS: dict[str, str] = {
     "horizontal_flip=True": 'layers.RandomFlip("horizontal")',
     "brightness_range=(a, b)": "layers.RandomBrightness(...)  # factor in [-1, 1], not a multiplier",
     "shear_range=S": "layers.RandomShear(...)",
+    "preprocessing_function=random_eraser": "layers.RandomErasing(factor=(p, p), value_range=(0, 255))",
     "rescale=1./255": "layers.Rescaling(1 / 255)  # inside every ferlib model",
     "fill_mode='nearest'": "fill_mode='nearest' on the layer (Keras 3 defaults to 'reflect')",
     "flow_from_directory(...)": "ferlib.data.load_fer2013() then ferlib.pipeline.make_dataset()",
@@ -40,4 +41,8 @@ def build_augmentation(config: AugmentConfig | None = None, *, seed: int | None 
         steps.append(layers.RandomTranslation(config.shift, config.shift, fill_mode="nearest", seed=seed))
     if config.zoom:
         steps.append(layers.RandomZoom(config.zoom, fill_mode="nearest", seed=seed))
+    if config.erasing:
+        # A (p, p) factor erases with probability p exactly; a single float would draw p from [0, p].
+        erase = layers.RandomErasing((config.erasing, config.erasing), value_range=(0, 255), seed=seed)
+        steps.append(erase)
     return keras.Sequential(steps, name="augmentation")

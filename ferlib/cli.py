@@ -193,7 +193,7 @@ def _video(args: argparse.Namespace) -> int:
 
 
 def _add_train(commands: argparse._SubParsersAction) -> None:
-    from ferlib.config import PRECISIONS, TrainConfig
+    from ferlib.config import PRECISIONS, AugmentConfig, TrainConfig
 
     defaults = TrainConfig()
     train = commands.add_parser(
@@ -214,7 +214,12 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
     train.add_argument("--schedule", choices=("cosine", "plateau"), default=defaults.schedule)
     train.add_argument("--label-smoothing", type=float, default=defaults.label_smoothing)
+    augment = AugmentConfig()
     train.add_argument("--no-augment", action="store_true", help="train without augmentation")
+    train.add_argument("--rotation", type=float, default=augment.rotation_degrees, help="degrees, at most")
+    train.add_argument("--shift", type=float, default=augment.shift, help="fraction of the size, at most")
+    train.add_argument("--zoom", type=float, default=augment.zoom, help="fraction in or out, at most")
+    train.add_argument("--erasing", type=float, default=augment.erasing, help="random-erasing probability")
     train.add_argument(
         "--class-weights", action="store_true", help="weight the loss by inverse class frequency"
     )
@@ -238,7 +243,7 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from ferlib.config import TrainConfig
+    from ferlib.config import AugmentConfig, TrainConfig
     from ferlib.train import train
 
     config = TrainConfig(
@@ -251,7 +256,9 @@ def _train(args: argparse.Namespace) -> int:
         weight_decay=args.weight_decay,
         schedule=args.schedule,
         label_smoothing=args.label_smoothing,
-        augment=None if args.no_augment else TrainConfig().augment,
+        augment=None
+        if args.no_augment
+        else AugmentConfig(args.rotation, args.shift, args.zoom, horizontal_flip=True, erasing=args.erasing),
         use_class_weights=args.class_weights,
         precision=args.precision,
         early_stopping_patience=args.patience,

@@ -13,6 +13,13 @@ class AugmentConfig:
     shift: float = 0.1  # fraction of the width and height
     zoom: float = 0.1
     horizontal_flip: bool = True
+    # Probability of blanking a random rectangle (up to a third of the face) with noise: Random Erasing,
+    # Zhong et al. 2017. It makes the network use the whole face, not one feature; off by default.
+    erasing: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.erasing <= 1.0:
+            raise ValueError(f"erasing is a probability in [0, 1], got {self.erasing}")
 
 
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")

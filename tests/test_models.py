@@ -41,6 +41,25 @@ def test_augmentation_is_random_in_training_and_identity_in_inference() -> None:
     assert build_augmentation(AugmentConfig(0, 0, 0, False)).layers == []
 
 
+def test_random_erasing_blanks_one_rectangle_with_the_given_probability() -> None:
+    only_erasing = AugmentConfig(rotation_degrees=0, shift=0, zoom=0, horizontal_flip=False, erasing=0.5)
+    augment = build_augmentation(only_erasing, seed=3)
+    faces = np.full((400, 48, 48, 1), 128.0, dtype="float32")
+    erased = np.asarray(augment(faces, training=True)) != 128.0
+    hit = erased.reshape(400, -1).any(axis=1)
+    assert 0.4 < hit.mean() < 0.6
+    for mask in erased[hit, ..., 0][:20]:  # the changed pixels fill their own bounding box
+        rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+        box = mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+        assert box.mean() > 0.95 and box.size < 48 * 48
+    np.testing.assert_array_equal(np.asarray(augment(faces, training=False)), faces)
+
+
+def test_erasing_must_be_a_probability() -> None:
+    with pytest.raises(ValueError, match="erasing is a probability"):
+        AugmentConfig(erasing=1.5)
+
+
 def test_image_data_generator_mapping_covers_the_common_arguments() -> None:
     keys = " ".join(IMAGE_DATA_GENERATOR_EQUIVALENTS)
     for old in ("rotation_range", "width_shift_range", "zoom_range", "horizontal_flip", "fit_generator"):

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from ferlib.card import REQUIRED_FIELDS, read_card
+from ferlib.cli import main
 from ferlib.config import TrainConfig
 from ferlib.data import FER2013
 from ferlib.models import MODELS
@@ -59,6 +60,21 @@ def test_bad_config_is_refused() -> None:
         TrainConfig(optimizer="rmsprop")
     with pytest.raises(ValueError, match="precision must be one of"):
         TrainConfig(precision="int4")
+
+
+def test_train_command_passes_augmentation_flags_into_the_card(
+    real_dataset: FER2013, real_cache_dir: Path, fer2013_dir: Path, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("FERLIB_CACHE_DIR", str(real_cache_dir))
+    common = ["train", "--arch", "minimal", "--epochs", "1", "--limit", "128", "--data", str(fer2013_dir)]
+    assert main([*common, "--erasing", "0.5", "--shift", "0.2", "--out", str(tmp_path / "a")]) == 0
+    augment = read_card(tmp_path / "a" / "model.keras")["config"]["augment"]
+    assert augment == {
+        "rotation_degrees": 10.0, "shift": 0.2, "zoom": 0.1, "horizontal_flip": True, "erasing": 0.5
+    }  # fmt: skip
+    assert main([*common, "--no-augment", "--out", str(tmp_path / "b")]) == 0
+    assert read_card(tmp_path / "b" / "model.keras")["config"]["augment"] is None
 
 
 def _wait_for(condition: Callable[[], bool], timeout: float) -> bool:
