@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ferlib.errors import ConfigError
+
 
 @dataclass(frozen=True)
 class AugmentConfig:
@@ -19,7 +21,7 @@ class AugmentConfig:
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.erasing <= 1.0:
-            raise ValueError(f"erasing is a probability in [0, 1], got {self.erasing}")
+            raise ConfigError(f"erasing is a probability in [0, 1], got {self.erasing}")
 
 
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
@@ -57,12 +59,12 @@ class TrainConfig:
         if isinstance(self.augment, dict):
             self.augment = AugmentConfig(**self.augment)
         if self.optimizer not in ("sgd", "adam"):
-            raise ValueError(f"optimizer must be 'sgd' or 'adam', got {self.optimizer!r}")
+            raise ConfigError(f"optimizer must be 'sgd' or 'adam', got {self.optimizer!r}")
         if self.schedule not in ("cosine", "plateau"):
-            raise ValueError(f"schedule must be 'cosine' or 'plateau', got {self.schedule!r}")
+            raise ConfigError(f"schedule must be 'cosine' or 'plateau', got {self.schedule!r}")
         if self.precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
+            raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
         if self.epochs < 1 or self.batch_size < 1:
-            raise ValueError("epochs and batch_size must be at least 1")
+            raise ConfigError("epochs and batch_size must be at least 1")
         if self.minutes is not None and self.minutes <= 0:
-            raise ValueError(f"minutes must be positive, got {self.minutes}")
+            raise ConfigError(f"minutes must be positive, got {self.minutes}")

@@ -27,6 +27,10 @@ class ModelFileError(FerlibError, ValueError):
     """A model file is missing, damaged, unsafe to load, or not a seven-emotion classifier."""
 
 
+class ConfigError(FerlibError, ValueError):
+    """A run setting is out of range or unknown; the message names the setting and what it accepts."""
+
+
 class MissingExtraError(FerlibError, ImportError):
     """An optional feature was asked for without its extra installed; the message names the extra."""
 

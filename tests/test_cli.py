@@ -35,6 +35,19 @@ def test_info_on_a_missing_folder_exits_2_with_the_message(
     assert "FER-2013 was not found" in err and "ferlib download" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [(["--erasing", "2"], "erasing is a probability"), (["--epochs", "0"], "at least 1")],
+)
+def test_train_with_a_bad_setting_exits_2_before_loading_data(
+    flags: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["train", *flags, "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ferlib train: ") and message in err
+    assert not (tmp_path / "run").exists()
+
+
 def test_download_offline_exits_2_with_manual_steps(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
