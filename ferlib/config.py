@@ -20,6 +20,11 @@ class AugmentConfig:
     erasing: float = 0.0
 
     def __post_init__(self) -> None:
+        if not 0.0 <= self.rotation_degrees <= 180.0:
+            raise ConfigError(f"rotation_degrees must lie in [0, 180], got {self.rotation_degrees}")
+        for name in ("shift", "zoom"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ConfigError(f"{name} is a fraction of the face in [0, 1), got {getattr(self, name)}")
         if not 0.0 <= self.erasing <= 1.0:
             raise ConfigError(f"erasing is a probability in [0, 1], got {self.erasing}")
 

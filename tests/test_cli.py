@@ -37,7 +37,11 @@ def test_info_on_a_missing_folder_exits_2_with_the_message(
 
 @pytest.mark.parametrize(
     ("flags", "message"),
-    [(["--erasing", "2"], "erasing is a probability"), (["--epochs", "0"], "at least 1")],
+    [
+        (["--erasing", "2"], "erasing is a probability"),
+        (["--shift", "1.5"], "shift is a fraction"),
+        (["--epochs", "0"], "at least 1"),
+    ],
 )
 def test_train_with_a_bad_setting_exits_2_before_loading_data(
     flags: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -7,6 +7,7 @@ import pytest
 
 from ferlib.augment import IMAGE_DATA_GENERATOR_EQUIVALENTS, build_augmentation
 from ferlib.config import AugmentConfig
+from ferlib.errors import ConfigError
 from ferlib.models import MODELS, build_model, count_flops
 
 
@@ -55,9 +56,18 @@ def test_random_erasing_blanks_one_rectangle_with_the_given_probability() -> Non
     np.testing.assert_array_equal(np.asarray(augment(faces, training=False)), faces)
 
 
-def test_erasing_must_be_a_probability() -> None:
-    with pytest.raises(ValueError, match="erasing is a probability"):
-        AugmentConfig(erasing=1.5)
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ({"erasing": 1.5}, "erasing is a probability"),
+        ({"shift": -0.1}, "shift is a fraction"),
+        ({"zoom": 1.0}, "zoom is a fraction"),
+        ({"rotation_degrees": 270}, "rotation_degrees must lie"),
+    ],
+)
+def test_augmentation_settings_out_of_range_are_refused(setting: dict[str, float], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        AugmentConfig(**setting)
 
 
 def test_image_data_generator_mapping_covers_the_common_arguments() -> None:
