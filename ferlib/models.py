@@ -131,17 +131,25 @@ def build_model(name: str = DEFAULT_ARCHITECTURE) -> keras.Model:
 
 
 def count_flops(model: keras.Model) -> int:
-    """Floating-point operations for one image's forward pass (a multiply-add counts as two),
-    from the convolution and dense layers, which dominate."""
+    """Floating-point operations for one image's forward pass (a multiply-add counts as two), from the
+    convolution (plain, depthwise and depthwise-separable) and dense layers, which dominate."""
     flops = 0
     for layer in model.layers:
-        if isinstance(layer, layers.Conv2D):
-            _, height, width, out_channels = layer.output.shape
-            kernel_h, kernel_w = layer.kernel_size
-            in_channels = layer.input.shape[-1]
-            flops += 2 * height * width * out_channels * kernel_h * kernel_w * in_channels
-        elif isinstance(layer, layers.Dense):
+        if isinstance(layer, layers.Dense):
             flops += 2 * layer.input.shape[-1] * layer.units
+            continue
+        if not isinstance(layer, layers.Conv2D | layers.DepthwiseConv2D | layers.SeparableConv2D):
+            continue
+        _, height, width, out_channels = layer.output.shape
+        kernel_h, kernel_w = layer.kernel_size
+        in_channels = layer.input.shape[-1]
+        if isinstance(layer, layers.Conv2D):
+            flops += 2 * height * width * out_channels * kernel_h * kernel_w * in_channels
+            continue
+        depthwise_channels = in_channels * layer.depth_multiplier
+        flops += 2 * height * width * depthwise_channels * kernel_h * kernel_w
+        if isinstance(layer, layers.SeparableConv2D):  # then a 1x1 convolution mixes the channels
+            flops += 2 * height * width * depthwise_channels * out_channels
     return int(flops)
 
 

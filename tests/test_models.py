@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
 
@@ -26,6 +27,16 @@ def test_flops_of_the_minimal_network_by_hand() -> None:
     conv2 = 21 * 21 * 64 * (3 * 3 * 32) * 2  # pooled 23x23 -> 21x21, 64 filters
     dense = 10 * 10 * 64 * 128 * 2 + 128 * 7 * 2  # pooled 10x10x64 flattened
     assert count_flops(build_model("minimal")) == conv1 + conv2 + dense
+
+
+def test_flops_of_depthwise_and_separable_convolutions_by_hand() -> None:
+    inputs = keras.Input((12, 12, 8))
+    x = keras.layers.DepthwiseConv2D(3, padding="same", depth_multiplier=2)(inputs)  # 16 channels out
+    x = keras.layers.SeparableConv2D(32, 3, strides=2, padding="same")(x)  # 6x6 out
+    model = keras.Model(inputs, x)
+    depthwise = 12 * 12 * 16 * (3 * 3) * 2
+    separable = 6 * 6 * 16 * (3 * 3) * 2 + 6 * 6 * 16 * 32 * 2  # depthwise, then 1x1 to 32 channels
+    assert count_flops(model) == depthwise + separable
 
 
 def test_unknown_architecture_lists_the_names() -> None:
