@@ -27,7 +27,7 @@ from ferlib.config import PRECISIONS, TrainConfig
 from ferlib.data import load_fer2013
 from ferlib.io import write_text_atomic
 from ferlib.machine import describe_machine
-from ferlib.models import MODELS, _classifier, _conv_bn_relu, _inputs, count_flops
+from ferlib.models import MODELS, _conv_bn_relu, _inputs, _pooled_classifier, count_flops
 from ferlib.table import format_table
 from ferlib.train import training_pipeline
 
@@ -46,11 +46,7 @@ def separable_ferlib() -> keras.Model:
         x = layers.ReLU()(x)
         if index % 2 == 0:  # after the second convolution of each stage
             x = layers.MaxPooling2D()(x)
-    x = layers.GlobalAveragePooling2D()(x)
-    x = layers.Dropout(0.4)(x)
-    x = layers.Dense(256, activation="relu")(x)
-    x = layers.Dropout(0.4)(x)
-    return keras.Model(inputs, _classifier(x), name="separable_ferlib")
+    return keras.Model(inputs, _pooled_classifier(x), name="separable_ferlib")
 
 
 def images_per_second(model: keras.Model, batches: tf.data.Dataset, batch_size: int, seconds: float) -> float:

@@ -41,6 +41,15 @@ def _classifier(x: keras.KerasTensor) -> keras.KerasTensor:
     return layers.Dense(NUM_CLASSES, activation="softmax", dtype="float32", name="emotion")(x)
 
 
+def _pooled_classifier(x: keras.KerasTensor) -> keras.KerasTensor:
+    """Global average pooling, Dropout 0.4, Dense 256, Dropout 0.4, softmax: ferlib's small head."""
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dropout(0.4)(x)
+    x = layers.Dense(256, activation="relu")(x)
+    x = layers.Dropout(0.4)(x)
+    return _classifier(x)
+
+
 def _conv_bn_relu(x: keras.KerasTensor, filters: int, kernel: int = 3) -> keras.KerasTensor:
     """Conv (no bias: BatchNorm's shift replaces it), BatchNorm, ReLU: the block every deeper net repeats."""
     x = layers.Conv2D(filters, kernel, padding="same", use_bias=False)(x)
@@ -100,11 +109,7 @@ def ferlib_cnn() -> keras.Model:
         for _ in range(2):
             x = _conv_bn_relu(x, filters)
         x = layers.MaxPooling2D()(x)
-    x = layers.GlobalAveragePooling2D()(x)
-    x = layers.Dropout(0.4)(x)
-    x = layers.Dense(256, activation="relu")(x)
-    x = layers.Dropout(0.4)(x)
-    return keras.Model(inputs, _classifier(x), name="ferlib")
+    return keras.Model(inputs, _pooled_classifier(x), name="ferlib")
 
 
 MODELS: dict[str, Architecture] = {
