@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 
 from ferlib.io import write_text_atomic
+from ferlib.models import DEFAULT_ARCHITECTURE
 from ferlib.table import format_table
 
 RESULTS = Path(__file__).with_name("results")
@@ -26,6 +27,8 @@ CANDIDATES = RESULTS / "candidates"
 def describe(config: dict) -> str:
     """The recipe in a few words: the budget and what differs from ``ferlib train``'s defaults."""
     budget = f"{config['minutes']:g} minutes" if config.get("minutes") else f"{config['epochs']} epochs"
+    if config["architecture"] != DEFAULT_ARCHITECTURE:
+        budget = f"{config['architecture']}, {budget}"
     changes = [f"erasing {config['augment']['erasing']:g}"] if config["augment"].get("erasing") else []
     if config.get("label_smoothing"):
         changes.append(f"label smoothing {config['label_smoothing']:g}")
