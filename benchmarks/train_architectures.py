@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from dataclasses import asdict
 from pathlib import Path
 
 from ferlib.config import PRECISIONS, TrainConfig
@@ -37,7 +36,8 @@ def finished_card(config: TrainConfig) -> dict | None:
     if not card_file.is_file():
         return None
     card = json.loads(card_file.read_text())
-    return card if card.get("config") == asdict(config) else None
+    # Compared as configs, so a field added to TrainConfig later (with its default) still matches.
+    return card if TrainConfig(**card["config"]) == config else None
 
 
 def main() -> None:
