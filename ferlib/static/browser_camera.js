@@ -62,7 +62,8 @@ function render({ model, el }) {
   }
 
   model.on("msg:custom", (message) => {
-    if (message.type !== "faces") return;
+    // A reply can arrive after "Stop camera"; the camera is off, so it is no longer news.
+    if (message.type !== "faces" || !stream) return;
     waiting = false;
     overlay.width = video.clientWidth;
     overlay.height = video.clientHeight;
