@@ -59,6 +59,12 @@ def test_browser_camera_draws_the_face_and_its_emotion(
 
     widget.locator("button", has_text="Stop camera").click()
     assert widget.locator(".ferlib-status").inner_text() == "camera off"
+    # A reply still in flight when the camera stops must not bring the old faces back.
+    late_reply = "{'type': 'faces', 'faces': camera.last_faces, 'width': 480, 'milliseconds': 1}"
+    jupyterlab.evaluate(NOTEBOOK, f"camera.send({late_reply})")
+    page.wait_for_timeout(2_000)  # a reply on localhost arrives in milliseconds
+    assert widget.locator(".ferlib-status").inner_text() == "camera off"
+    assert widget.locator("canvas.ferlib-overlay").evaluate(opaque) == 0
     assert live_notebook.errors == []
 
 
