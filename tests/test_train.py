@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 import keras
@@ -60,6 +61,16 @@ def test_bad_config_is_refused() -> None:
         TrainConfig(optimizer="rmsprop")
     with pytest.raises(ValueError, match="precision must be one of"):
         TrainConfig(precision="int4")
+
+
+def test_config_read_back_from_a_card_equals_the_original() -> None:
+    config = TrainConfig(architecture="ferlib_deep", minutes=5.0, output_dir="runs/x")
+    saved = json.loads(json.dumps(asdict(config)))  # as the card stores it
+    assert TrainConfig(**saved) == config
+    del saved["augment"]["erasing"]  # a card written before the field existed reads as its default
+    assert TrainConfig(**saved) == config
+    saved["augment"]["zoom"] = 0.2
+    assert TrainConfig(**saved) != config
 
 
 def test_train_command_passes_augmentation_flags_into_the_card(
