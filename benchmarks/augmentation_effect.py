@@ -20,7 +20,7 @@ from ferlib.io import write_text_atomic
 from ferlib.machine import describe_machine
 from ferlib.models import MODELS
 from ferlib.table import format_table
-from ferlib.train import train
+from ferlib.training import train
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).with_name("results") / "augmentation_effect.json"

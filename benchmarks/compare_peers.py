@@ -24,7 +24,7 @@ import numpy as np
 
 from ferlib.data import load_fer2013
 from ferlib.data.cache import cache_dir
-from ferlib.evaluate import FERLIB_INPUT, Evaluation, InputAdapter, predict_proba
+from ferlib.evaluation import FERLIB_INPUT, Evaluation, InputAdapter, predict_proba
 from ferlib.io import write_text_atomic
 from ferlib.labels import EMOTIONS
 from ferlib.machine import describe_machine

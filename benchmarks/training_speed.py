@@ -29,7 +29,7 @@ from ferlib.io import write_text_atomic
 from ferlib.machine import describe_machine
 from ferlib.models import MODELS, _conv_bn_relu, _inputs, _pooled_classifier, count_flops
 from ferlib.table import format_table
-from ferlib.train import training_pipeline
+from ferlib.training import training_pipeline
 
 RESULTS = Path(__file__).with_name("results") / "training_speed.json"
 BATCHES_PER_TIMING = 40

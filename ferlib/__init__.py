@@ -1,37 +1,56 @@
 """ferlib: facial emotion recognition on FER-2013 with Keras 3.
 
 The everyday names are importable from here; those that need TensorFlow load it only when first used,
-so ``import ferlib`` and the data commands stay fast.
+so ``import ferlib`` and the data commands stay fast. The functions ``train`` and ``evaluate`` live in
+the modules ``ferlib.training`` and ``ferlib.evaluation``, so no submodule import can shadow them.
 """
 
 from __future__ import annotations
 
-import importlib
-import os
-from typing import Any
+import importlib as _importlib
+from typing import TYPE_CHECKING, Any
 
-# TensorFlow's C++ start-up messages (CUDA probes, oneDNN notes) only confuse learners; set the
-# variable yourself before importing ferlib to see them.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from ferlib._quiet import quiet_tensorflow as _quiet_tensorflow
 
-from ferlib.data import load_fer2013
-from ferlib.labels import EMOTIONS
+_quiet_tensorflow()
 
-__version__ = "0.1.0"
+from ferlib.data import load_fer2013  # noqa: E402  (after TensorFlow's log settings)
+from ferlib.labels import EMOTIONS  # noqa: E402
+
+__version__ = "0.2.0"
 
 _LAZY = {
     "EmotionRecognizer": "ferlib.recognizer",
     "load_pretrained": "ferlib.pretrained",
     "build_model": "ferlib.models",
-    "train": "ferlib.train",
+    "train": "ferlib.training",
     "TrainConfig": "ferlib.config",
-    "evaluate": "ferlib.evaluate",
+    "evaluate": "ferlib.evaluation",
+    "build_ensemble": "ferlib.ensemble",
+    "show_versions": "ferlib.machine",
 }
 
 __all__ = ["EMOTIONS", "__version__", "load_fer2013", *_LAZY]
 
+if TYPE_CHECKING:
+    from ferlib.config import TrainConfig as TrainConfig
+    from ferlib.ensemble import build_ensemble as build_ensemble
+    from ferlib.evaluation import evaluate as evaluate
+    from ferlib.machine import show_versions as show_versions
+    from ferlib.models import build_model as build_model
+    from ferlib.pretrained import load_pretrained as load_pretrained
+    from ferlib.recognizer import EmotionRecognizer as EmotionRecognizer
+    from ferlib.training import train as train
+
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        value = getattr(_importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value  # later look-ups skip this hook
+        return value
     raise AttributeError(f"module 'ferlib' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The public names, for tab completion; submodules and helpers stay out of the way."""
+    return sorted(__all__)

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ferlib.errors import ModelFileError
 from ferlib.io import write_text_atomic
 
 REQUIRED_FIELDS: tuple[str, ...] = (
@@ -34,18 +35,18 @@ def card_path(model_path: str | os.PathLike[str]) -> Path:
 
 
 def write_card(model_path: str | os.PathLike[str], card: dict[str, Any]) -> Path:
-    """Write ``card`` beside ``model_path`` atomically; ``ValueError`` if a required field is missing."""
+    """Write ``card`` beside ``model_path`` atomically; ``ModelFileError`` if a required field is missing."""
     missing = [field for field in REQUIRED_FIELDS if field not in card]
     if missing:
-        raise ValueError(f"model card is missing {', '.join(missing)}")
+        raise ModelFileError(f"model card is missing {', '.join(missing)}")
     path = card_path(model_path)
     write_text_atomic(path, json.dumps(card, indent=2, sort_keys=True) + "\n")
     return path
 
 
 def read_card(model_path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The card beside ``model_path``; ``FileNotFoundError`` naming it when there is none."""
+    """The card beside ``model_path``; ``ModelFileError`` naming it when there is none."""
     path = card_path(model_path)
     if not path.is_file():
-        raise FileNotFoundError(f"no model card at {path}")
+        raise ModelFileError(f"no model card at {path}")
     return json.loads(path.read_text(encoding="utf-8"))

@@ -6,15 +6,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from ferlib.data.locate import DEFAULT_RELATIVE
-from ferlib.errors import FerlibError
+from ferlib.errors import FerlibError, ImageError, OutputError
 
 if TYPE_CHECKING:
-    import keras
     import numpy as np
 
+    from ferlib.models import Predictor
     from ferlib.recognizer import EmotionRecognizer, FaceEmotion
 
 
@@ -26,6 +26,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; ferlib's own errors print as one message and exit with status 2."""
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.verbose:
+        from ferlib._quiet import allow_tensorflow_logs
+
+        allow_tensorflow_logs()
     try:
         return args.run(args)
     except FerlibError as error:
@@ -33,8 +37,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line (and exit 2), like every other ferlib error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ferlib", description="Facial emotion recognition on FER-2013.")
+    from ferlib import __version__
+
+    parser = _Parser(prog="ferlib", description="Facial emotion recognition on FER-2013.")
+    parser.add_argument("--version", action="version", version=f"ferlib {__version__}")
+    parser.add_argument(
+        "--verbose", action="store_true", help="also show TensorFlow's own start-up and log lines"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     info = commands.add_parser("info", help="count the images of FER-2013 per split and emotion")
@@ -52,13 +69,22 @@ def _parser() -> argparse.ArgumentParser:
         "dir", nargs="?", default=str(DEFAULT_RELATIVE), help="where to put it (default: data/fer2013)"
     )
     download.set_defaults(run=_download)
+    versions = commands.add_parser(
+        "versions", help="Python, the machine and the package versions, for bug reports"
+    )
+    versions.set_defaults(run=_versions)
     _add_train(commands)
 
     evaluate = commands.add_parser(
         "evaluate", help="accuracy, per-class report and confusion matrix of a model"
     )
     evaluate.add_argument("--model", help=MODEL_HELP)
-    evaluate.add_argument("--split", choices=("PublicTest", "PrivateTest"), default="PrivateTest")
+    evaluate.add_argument(
+        "--split",
+        choices=("PublicTest", "PrivateTest"),
+        default="PublicTest",
+        help="PublicTest chooses models; PrivateTest is the final test, for the final report only",
+    )
     evaluate.add_argument("--tta", action="store_true", help="average over flipped and cropped views")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
     evaluate.add_argument("--plots", metavar="DIR", help="also write the figures as PNG files into DIR")
@@ -113,7 +139,7 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_model(path: str | None) -> keras.Model:
+def _load_model(path: str | None) -> Predictor:
     """The model at ``path`` (a .keras or .tflite file), else the shipped one."""
     from ferlib.models import load_model_file
     from ferlib.pretrained import load_pretrained
@@ -154,7 +180,7 @@ def _write_image(path: Path, image: np.ndarray) -> None:
 
     with atomic_path(path) as tmp:
         if not cv2.imwrite(str(tmp), image):
-            raise OSError(f"could not write {path}")
+            raise OutputError(f"could not write {path}")
 
 
 def _detect(args: argparse.Namespace) -> int:
@@ -166,7 +192,7 @@ def _detect(args: argparse.Namespace) -> int:
     for image in args.images:
         try:
             faces = recognizer.recognize(image)
-        except ValueError as error:
+        except ImageError as error:
             print(f"ferlib detect: {error}", file=sys.stderr)
             failed += 1
             continue
@@ -177,7 +203,7 @@ def _detect(args: argparse.Namespace) -> int:
             print(f"{image}: {_describe(faces)}")
     if args.json:
         print(json.dumps(report))
-    return 1 if failed else 0
+    return 2 if failed else 0
 
 
 def _video(args: argparse.Namespace) -> int:
@@ -193,86 +219,65 @@ def _video(args: argparse.Namespace) -> int:
 
 
 def _add_train(commands: argparse._SubParsersAction) -> None:
-    from ferlib.config import PRECISIONS, AugmentConfig, TrainConfig
+    """``ferlib train``: its flags, choices, defaults and help come from ``ferlib.config``'s tables."""
+    from ferlib.config import AUGMENT_SETTINGS, TRAIN_SETTINGS, AugmentConfig, TrainConfig
 
-    defaults = TrainConfig()
     train = commands.add_parser(
         "train",
         help="train a CNN on FER-2013 with checkpoints; run it again to resume",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    train.add_argument(
-        "--arch", default=defaults.architecture, help="architecture (see ferlib.models.MODELS)"
-    )
-    train.add_argument("--epochs", type=int, default=defaults.epochs, help="at most, with --minutes")
-    train.add_argument(
-        "--minutes", type=float, default=None, help="train for this wall time; the cosine schedule follows it"
-    )
-    train.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    train.add_argument("--optimizer", choices=("sgd", "adam"), default=defaults.optimizer)
-    train.add_argument("--lr", type=float, default=defaults.learning_rate, help="peak learning rate")
-    train.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
-    train.add_argument("--schedule", choices=("cosine", "plateau"), default=defaults.schedule)
-    train.add_argument("--label-smoothing", type=float, default=defaults.label_smoothing)
-    augment = AugmentConfig()
+    for settings, defaults in ((TRAIN_SETTINGS, TrainConfig()), (AUGMENT_SETTINGS, AugmentConfig())):
+        for name, setting in settings.items():
+            if setting.flag is None:
+                continue
+            default = getattr(defaults, name)
+            if setting.kind is bool:
+                train.add_argument(setting.flag, dest=name, action="store_true", help=setting.help)
+                continue
+            numeric = setting.kind in (int, float)
+            train.add_argument(
+                setting.flag,
+                dest=name,
+                metavar=None if setting.choices else setting.flag[2:].upper().replace("-", "_"),
+                type=setting.kind,
+                default=default,
+                choices=setting.choices or None,
+                help=f"{setting.help}: {setting.describe().removesuffix(' or None')}"
+                if numeric
+                else setting.help,
+            )
     train.add_argument("--no-augment", action="store_true", help="train without augmentation")
-    train.add_argument("--rotation", type=float, default=augment.rotation_degrees, help="degrees, at most")
-    train.add_argument("--shift", type=float, default=augment.shift, help="fraction of the size, at most")
-    train.add_argument("--zoom", type=float, default=augment.zoom, help="fraction in or out, at most")
-    train.add_argument("--erasing", type=float, default=augment.erasing, help="random-erasing probability")
     train.add_argument(
-        "--class-weights", action="store_true", help="weight the loss by inverse class frequency"
-    )
-    train.add_argument("--precision", choices=PRECISIONS, default=defaults.precision)
-    train.add_argument("--patience", type=int, default=None, help="early-stopping patience in epochs")
-    train.add_argument("--limit", type=int, default=None, help="train on this many images only (quick runs)")
-    train.add_argument("--seed", type=int, default=defaults.seed)
-    train.add_argument("--backup-every", type=int, default=defaults.backup_every_batches, help="batches")
-    train.add_argument(
-        "--out", default=defaults.output_dir, help="output folder; an unfinished run there resumes"
+        "--overwrite", action="store_true", help="delete a run already in --out and start again"
     )
     train.add_argument(
         "--strategy", choices=("default", "mirrored"), default="default",
         help="tf.distribute: mirrored = a copy of the model on every local GPU",
     )  # fmt: skip
-    train.add_argument("--data", default=None, help=DATA_HELP)
-    train.add_argument(
-        "--report-private-test", action="store_true", help="also measure PrivateTest (final runs only)"
-    )
     train.set_defaults(run=_train)
 
 
 def _train(args: argparse.Namespace) -> int:
-    from ferlib.config import AugmentConfig, TrainConfig
-    from ferlib.train import train
+    from dataclasses import fields
 
+    from ferlib.config import AugmentConfig, TrainConfig
+
+    values = vars(args)
+    augment = None if args.no_augment else AugmentConfig(
+        **{item.name: values[item.name] for item in fields(AugmentConfig) if item.name in values}
+    )  # fmt: skip
     config = TrainConfig(
-        architecture=args.arch,
-        epochs=args.epochs,
-        minutes=args.minutes,
-        batch_size=args.batch_size,
-        optimizer=args.optimizer,
-        learning_rate=args.lr,
-        weight_decay=args.weight_decay,
-        schedule=args.schedule,
-        label_smoothing=args.label_smoothing,
-        augment=None
-        if args.no_augment
-        else AugmentConfig(args.rotation, args.shift, args.zoom, horizontal_flip=True, erasing=args.erasing),
-        use_class_weights=args.class_weights,
-        precision=args.precision,
-        early_stopping_patience=args.patience,
-        limit=args.limit,
-        seed=args.seed,
-        backup_every_batches=args.backup_every,
-        output_dir=args.out,
-        data_dir=args.data,
-        report_private_test=args.report_private_test,
+        **{item.name: values[item.name] for item in fields(TrainConfig) if item.name in values},
+        augment=augment,
     )
     from ferlib.distribute import make_strategy
+    from ferlib.training import train
 
-    result = train(config, strategy=make_strategy(args.strategy))
+    result = train(config, strategy=make_strategy(args.strategy), overwrite=args.overwrite)
     card = result.card
+    if result.already_finished:
+        print(f"{config.output_dir} holds this run, finished: nothing to do (--overwrite starts it again)")
     print(f"saved {result.model_path} ({card['epochs']} epochs, {card['wall_seconds']:.0f} s)")
     print(f"PublicTest accuracy: {card['public_test_accuracy']:.4f}")
     if card["private_test_accuracy"] is not None:
@@ -284,7 +289,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     import json
 
     from ferlib.data import load_fer2013
-    from ferlib.evaluate import evaluate
+    from ferlib.evaluation import evaluate
 
     model = _load_model(args.model)
     data = load_fer2013(args.data, progress=not args.json)
@@ -334,6 +339,13 @@ def _info(args: argparse.Namespace) -> int:
         )
     if args.duplicates:
         print(find_duplicates(dataset).summary())
+    return 0
+
+
+def _versions(args: argparse.Namespace) -> int:
+    from ferlib.machine import show_versions
+
+    show_versions()
     return 0
 
 

@@ -1,10 +1,90 @@
-"""Run settings as plain dataclasses, importable without TensorFlow (the command line builds them)."""
+"""Run settings as plain dataclasses, importable without TensorFlow (the command line builds them).
+
+What each setting accepts is declared once, in ``AUGMENT_SETTINGS`` and ``TRAIN_SETTINGS``: the
+dataclasses check their fields against these tables, and ``ferlib train`` takes its flags, choices,
+defaults and help lines from them, so validation and the command line never drift apart.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 from ferlib.errors import ConfigError
+
+#: The named networks of ``ferlib.models.MODELS`` (kept here so the command line needs no TensorFlow).
+ARCHITECTURES = ("minimal", "four_block", "heavy", "ferlib", "ferlib_deep")
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What one setting accepts: a type, then either choices or a range; ``optional`` allows None."""
+
+    kind: type
+    help: str
+    choices: tuple[str, ...] = ()
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False  # the range excludes ``low``
+    high_open: bool = False  # the range excludes ``high``
+    optional: bool = False
+    flag: str | None = None  # the ``ferlib train`` flag; None: not a flag of its own
+
+    def check(self, name: str, value: Any) -> None:
+        """Raise ``ConfigError`` naming ``name`` and what it accepts, unless ``value`` is allowed."""
+        if value is None and self.optional:
+            return
+        if not self._has_kind(value) or not self._in_range(value):
+            raise ConfigError(f"{name} must be {self.describe()}, got {value!r}")
+
+    def describe(self) -> str:
+        """What the setting accepts, in words: ``"one of sgd, adam"``, ``"a number in (0, 1]"``, ..."""
+        if self.choices:
+            text = f"one of {', '.join(self.choices)}"
+        elif self.kind is bool:
+            text = "True or False"
+        elif self.low is None and self.high is None:
+            text = "a string" if self.kind is str else f"a {self.kind.__name__}"
+        else:
+            noun = "an integer" if self.kind is int else "a number"
+            if self.high is None:
+                text = f"{noun} {'>' if self.low_open else '>='} {_number(self.low)}"
+            else:
+                left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
+                text = f"{noun} in {left}{_number(self.low)}, {_number(self.high)}{right}"
+        return f"{text} or None" if self.optional else text
+
+    def _has_kind(self, value: Any) -> bool:
+        if self.kind is float:
+            return isinstance(value, int | float) and not isinstance(value, bool)
+        if self.kind is int:
+            return isinstance(value, int) and not isinstance(value, bool)
+        return isinstance(value, self.kind)
+
+    def _in_range(self, value: Any) -> bool:
+        if self.choices:
+            return value in self.choices
+        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
+            return False
+        return self.high is None or (value < self.high if self.high_open else value <= self.high)
+
+
+def _number(value: float | None) -> str:
+    return f"{value:g}"
+
+
+AUGMENT_SETTINGS: dict[str, Setting] = {
+    "rotation_degrees": Setting(float, "random rotation, degrees at most", low=0, high=180,
+                                flag="--rotation"),
+    "shift": Setting(float, "random shift, fraction of the size at most", low=0, high=1, high_open=True,
+                     flag="--shift"),
+    "zoom": Setting(float, "random zoom in or out, fraction at most", low=0, high=1, high_open=True,
+                    flag="--zoom"),
+    "horizontal_flip": Setting(bool, "mirror half of the faces"),
+    "erasing": Setting(float, "random-erasing probability (Zhong et al. 2017)", low=0, high=1,
+                       flag="--erasing"),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -20,16 +100,47 @@ class AugmentConfig:
     erasing: float = 0.0
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.rotation_degrees <= 180.0:
-            raise ConfigError(f"rotation_degrees must lie in [0, 180], got {self.rotation_degrees}")
-        for name in ("shift", "zoom"):
-            if not 0.0 <= getattr(self, name) < 1.0:
-                raise ConfigError(f"{name} is a fraction of the face in [0, 1), got {getattr(self, name)}")
-        if not 0.0 <= self.erasing <= 1.0:
-            raise ConfigError(f"erasing is a probability in [0, 1], got {self.erasing}")
+        _check_fields(self, AUGMENT_SETTINGS)
 
 
-PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+TRAIN_SETTINGS: dict[str, Setting] = {
+    "architecture": Setting(str, "the network (ferlib.models.MODELS)", choices=ARCHITECTURES, flag="--arch"),
+    "epochs": Setting(int, "epochs (an upper bound with --minutes)", low=1, flag="--epochs"),
+    "batch_size": Setting(int, "faces per training batch", low=1, high=4096, flag="--batch-size"),
+    "optimizer": Setting(str, "sgd: Nesterov momentum 0.9; adam: AdamW", choices=("sgd", "adam"),
+                         flag="--optimizer"),
+    "learning_rate": Setting(float, "peak learning rate", low=0, high=1, low_open=True, flag="--lr"),
+    "weight_decay": Setting(float, "decoupled weight decay", low=0, high=1, high_open=True,
+                            flag="--weight-decay"),
+    "schedule": Setting(str, "cosine: one warm-up epoch then cosine decay", choices=("cosine", "plateau"),
+                        flag="--schedule"),
+    "label_smoothing": Setting(float, "label smoothing", low=0, high=1, high_open=True,
+                               flag="--label-smoothing"),
+    "augment": Setting(AugmentConfig, "random transforms of the training faces", optional=True),
+    "use_class_weights": Setting(bool, "weight the loss by inverse class frequency", flag="--class-weights"),
+    "precision": Setting(str, "mixed_bfloat16 is faster on CPUs with AVX512-BF16", choices=PRECISIONS,
+                         flag="--precision"),
+    "early_stopping_patience": Setting(int, "early-stopping patience in epochs", low=1, optional=True,
+                                       flag="--patience"),
+    "minutes": Setting(float, "train for this wall time; the cosine schedule follows it", low=0,
+                       low_open=True, optional=True, flag="--minutes"),
+    "limit": Setting(int, "train on this many images only (quick runs)", low=1, optional=True,
+                     flag="--limit"),
+    "seed": Setting(int, "random seed", low=0, flag="--seed"),
+    "backup_every_batches": Setting(int, "back up the run every this many batches", low=1,
+                                    flag="--backup-every"),
+    "output_dir": Setting(str, "output folder; an unfinished run there resumes", flag="--out"),
+    "data_dir": Setting(str, "FER-2013 folder or CSV (default: $FER2013_DIR, then data/fer2013)",
+                        optional=True, flag="--data"),
+    "report_private_test": Setting(bool, "also measure PrivateTest (final runs only)",
+                                   flag="--report-private-test"),
+    "teacher": Setting(str, "a model (e.g. an ensemble) to distil: blend its softened probabilities into "
+                       "the targets", optional=True, flag="--teacher"),
+    "distill_temperature": Setting(float, "softens the teacher's probabilities (with --teacher)", low=0,
+                                   high=100, low_open=True, flag="--temperature"),
+    "distill_weight": Setting(float, "share of the teacher in the targets (with --teacher)", low=0, high=1,
+                              flag="--distill-weight"),
+}  # fmt: skip
 
 
 @dataclass
@@ -48,7 +159,7 @@ class TrainConfig:
     label_smoothing: float = 0.0
     augment: AugmentConfig | None = field(default_factory=AugmentConfig)
     use_class_weights: bool = False
-    precision: str = "float32"  # "mixed_bfloat16" is about 1.7x faster on CPUs with AVX512-BF16
+    precision: str = "float32"  # "mixed_bfloat16" is faster on CPUs with AVX512-BF16
     early_stopping_patience: int | None = None  # None: train every epoch, keep the best
     # Train for this many minutes of wall time instead: ``epochs`` becomes an upper bound, and the
     # cosine schedule follows the clock. Architectures compared this way get the same CPU budget.
@@ -59,17 +170,19 @@ class TrainConfig:
     output_dir: str = "runs/ferlib"
     data_dir: str | None = None
     report_private_test: bool = False  # PrivateTest is for the final report only
+    # Knowledge distillation (Hinton et al. 2015), as soft targets: each face's target is
+    # (1 - distill_weight) * its one-hot label + distill_weight * the teacher's probabilities softened by
+    # distill_temperature. A teacher made uniform by a high temperature gives plain label smoothing.
+    teacher: str | None = None
+    distill_temperature: float = 2.0
+    distill_weight: float = 0.5
 
     def __post_init__(self) -> None:
         if isinstance(self.augment, dict):
             self.augment = AugmentConfig(**self.augment)
-        if self.optimizer not in ("sgd", "adam"):
-            raise ConfigError(f"optimizer must be 'sgd' or 'adam', got {self.optimizer!r}")
-        if self.schedule not in ("cosine", "plateau"):
-            raise ConfigError(f"schedule must be 'cosine' or 'plateau', got {self.schedule!r}")
-        if self.precision not in PRECISIONS:
-            raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
-        if self.epochs < 1 or self.batch_size < 1:
-            raise ConfigError("epochs and batch_size must be at least 1")
-        if self.minutes is not None and self.minutes <= 0:
-            raise ConfigError(f"minutes must be positive, got {self.minutes}")
+        _check_fields(self, TRAIN_SETTINGS)
+
+
+def _check_fields(config: Any, settings: dict[str, Setting]) -> None:
+    for item in fields(config):
+        settings[item.name].check(item.name, getattr(config, item.name))

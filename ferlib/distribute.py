@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from ferlib.errors import ConfigError
+
 STRATEGIES = ("default", "mirrored")
 
 
@@ -17,7 +19,7 @@ def make_strategy(name: str = "default") -> tf.distribute.Strategy:
         return tf.distribute.get_strategy()
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
-    raise ValueError(f"unknown strategy {name!r}; expected one of {', '.join(STRATEGIES)}")
+    raise ConfigError(f"unknown strategy {name!r}; expected one of {', '.join(STRATEGIES)}")
 
 
 def split_cpu(devices: int) -> list[str]:

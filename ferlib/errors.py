@@ -1,4 +1,10 @@
-"""Exceptions and warnings that ferlib raises, so callers can catch ferlib's own failures."""
+"""Every exception and warning that ferlib raises on purpose, in one hierarchy.
+
+Each class subclasses the builtin a caller would already catch (``ValueError`` for bad input,
+``FileNotFoundError`` for a missing dataset, ...), as scikit-learn's ``NotFittedError`` does, so code
+written against the builtins keeps working while ``except FerlibError`` catches ferlib's own failures.
+The command line prints any of them as one line and exits with status 2.
+"""
 
 from __future__ import annotations
 
@@ -24,15 +30,55 @@ class DownloadError(FerlibError, RuntimeError):
 
 
 class ModelFileError(FerlibError, ValueError):
-    """A model file is missing, damaged, unsafe to load, or not a seven-emotion classifier."""
+    """A model file or its card is missing, damaged, unsafe to load, or not a seven-emotion classifier."""
 
 
 class ConfigError(FerlibError, ValueError):
-    """A run setting is out of range or unknown; the message names the setting and what it accepts."""
+    """A setting or a name is out of range or unknown; the message names it and what it accepts."""
+
+
+class UnknownSplitError(ConfigError, KeyError):
+    """``fer2013[name]`` with a name that is not one of the three splits."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class ImageError(FerlibError, ValueError):
+    """A picture given to ferlib is missing, undecodable, or an array it cannot read as an image."""
+
+
+class UnreadableImageError(ImageError):
+    """The bytes are not a complete image that OpenCV can decode."""
+
+
+class VideoError(FerlibError, ValueError):
+    """A video file cannot be opened, has no decodable frame, or cannot be written where asked."""
+
+
+class CameraError(FerlibError, RuntimeError):
+    """A camera or video source could not be opened, or stopped delivering frames."""
+
+
+class OutputError(FerlibError, OSError):
+    """A result (a picture, a figure, a file) cannot be written where asked."""
+
+
+class RunExistsError(FerlibError, FileExistsError):
+    """The output folder holds a finished run or another run's files: ferlib never overwrites them
+    unless asked (``overwrite=True``, ``ferlib train --overwrite``)."""
+
+
+class BackendError(FerlibError, RuntimeError):
+    """A feature that needs TensorFlow was asked for under another Keras backend, or the reverse."""
 
 
 class MissingExtraError(FerlibError, ImportError):
     """An optional feature was asked for without its extra installed; the message names the extra."""
+
+
+class TrainingInterrupted(FerlibError, RuntimeError):
+    """A run stopped on purpose by ``InterruptAfter``, as if the machine had gone away; not a bug."""
 
 
 class DataQualityWarning(UserWarning):

@@ -15,8 +15,11 @@ from typing import Any, Protocol
 import cv2
 import numpy as np
 
-from ferlib.errors import MissingExtraError
+from ferlib.errors import ConfigError, ImageError, MissingExtraError, ModelFileError
 from ferlib.imageops import FACE_SIZE, resize_square, to_gray_uint8, to_uint8
+
+#: The Haar cascades that ship inside opencv-python 4.x (its typing stubs do not declare ``cv2.data``).
+_HAAR_FOLDER = Path(cv2.data.haarcascades)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -49,11 +52,11 @@ class HaarFaceDetector:
         cascade: str | os.PathLike[str] | None = None,
     ) -> None:
         path = (
-            Path(cascade) if cascade else Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"
+            Path(cascade) if cascade else _HAAR_FOLDER / "haarcascade_frontalface_default.xml"
         )
         self._cascade = cv2.CascadeClassifier(str(path))
         if self._cascade.empty():
-            raise FileNotFoundError(
+            raise ModelFileError(
                 f"could not load the Haar cascade {path}; is opencv-python 4.x installed?"
             )
         self.scale_factor = scale_factor
@@ -97,7 +100,7 @@ DETECTORS: dict[str, type] = {"haar": HaarFaceDetector, "dlib-hog": DlibHogFaceD
 def make_detector(name: str = "haar") -> FaceDetector:
     """A detector by name: ``"haar"`` (default, OpenCV) or ``"dlib-hog"`` (needs ``ferlib[dlib]``)."""
     if name not in DETECTORS:
-        raise ValueError(f"unknown face detector {name!r}; expected one of {', '.join(DETECTORS)}")
+        raise ConfigError(f"unknown face detector {name!r}; expected one of {', '.join(DETECTORS)}")
     return DETECTORS[name]()
 
 
@@ -118,7 +121,7 @@ def crop_face(gray: np.ndarray, box: Box, margin: float = 0.1, size: int = FACE_
     top, left = max(0, box.y - pad_h), max(0, box.x - pad_w)
     bottom, right = min(gray.shape[0], box.y + box.h + pad_h), min(gray.shape[1], box.x + box.w + pad_w)
     if bottom <= top or right <= left:
-        raise ValueError(f"the box {box.as_list()} lies outside the {gray.shape[1]}x{gray.shape[0]} image")
+        raise ImageError(f"the box {box.as_list()} lies outside the {gray.shape[1]}x{gray.shape[0]} image")
     return resize_square(gray[top:bottom, left:right], size)
 
 
@@ -131,10 +134,10 @@ def read_image(source: Any, colour_order: str = "BGR") -> np.ndarray:
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if not path.is_file():
-            raise ValueError(f"{path}: no such image file")
+            raise ImageError(f"{path}: no such image file")
         image = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_COLOR)
         if image is None:
-            raise ValueError(f"{path}: not an image OpenCV can decode")
+            raise ImageError(f"{path}: not an image OpenCV can decode")
         return image
     if hasattr(source, "convert") and hasattr(source, "size"):  # a PIL image, without importing PIL
         return cv2.cvtColor(np.asarray(source.convert("RGB")), cv2.COLOR_RGB2BGR)
@@ -146,4 +149,4 @@ def read_image(source: Any, colour_order: str = "BGR") -> np.ndarray:
         if image.ndim == 3:
             image = image[:, :, 2::-1] if colour_order.upper() == "RGB" else image[:, :, :3]
         return np.ascontiguousarray(image)
-    raise ValueError(f"expected an image path, a PIL image or a NumPy array, got {type(source).__name__}")
+    raise ImageError(f"expected an image path, a PIL image or a NumPy array, got {type(source).__name__}")

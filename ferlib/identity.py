@@ -6,13 +6,13 @@ embedding lies within ``tolerance`` (0.6 is dlib's own threshold), else it is "u
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import cv2
 import numpy as np
 
+from ferlib.errors import ConfigError, ImageError
 from ferlib.faces import Box, DlibHogFaceDetector, read_image, require_extra
 from ferlib.imageops import to_gray_uint8
 
@@ -33,11 +33,11 @@ class FaceIdentifier:
         self.names: list[str] = []
         encodings = []
         for name, photos in known_faces.items():
-            for photo in photos if isinstance(photos, (list, tuple)) else [photos]:
+            for photo in photos if isinstance(photos, list | tuple) else [photos]:
                 encodings.append(self._encode_only_face(name, photo))
                 self.names.append(name)
         if not encodings:
-            raise ValueError("known_faces is empty: give at least one name and photo")
+            raise ConfigError("known_faces is empty: give at least one name and photo")
         self._known = np.stack(encodings)
 
     def encode(self, image_bgr: np.ndarray, box: Box) -> np.ndarray:
@@ -53,9 +53,9 @@ class FaceIdentifier:
         best = int(np.argmin(distances))
         return self.names[best] if distances[best] <= self.tolerance else UNKNOWN
 
-    def _encode_only_face(self, name: str, photo: str | os.PathLike[str] | np.ndarray) -> np.ndarray:
+    def _encode_only_face(self, name: str, photo: Any) -> np.ndarray:
         image = read_image(photo)
         boxes = self._detector.detect(to_gray_uint8(image))
         if len(boxes) != 1:
-            raise ValueError(f"the photo of {name!r} must show exactly one face, found {len(boxes)}")
+            raise ImageError(f"the photo of {name!r} must show exactly one face, found {len(boxes)}")
         return self.encode(image, boxes[0])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ferlib.errors import ConfigError, ImageError
+
 #: FER-2013 faces are 48x48 grayscale.
 FACE_SIZE: int = 48
 
@@ -18,11 +20,11 @@ def to_gray_uint8(image: np.ndarray, *, colour_order: str = "BGR") -> np.ndarray
     """
     array = np.asarray(image)
     if array.size == 0:
-        raise ValueError(f"empty image of shape {array.shape}")
+        raise ImageError(f"empty image of shape {array.shape}")
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[:, :, 0]
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
-        raise ValueError(
+        raise ImageError(
             f"expected an image of shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), got {array.shape}"
         )
     array = to_uint8(array)
@@ -30,7 +32,7 @@ def to_gray_uint8(image: np.ndarray, *, colour_order: str = "BGR") -> np.ndarray
         return np.ascontiguousarray(array)
     order = colour_order.upper()
     if order not in ("BGR", "RGB"):
-        raise ValueError(f"colour_order must be 'BGR' or 'RGB', got {colour_order!r}")
+        raise ConfigError(f"colour_order must be 'BGR' or 'RGB', got {colour_order!r}")
     codes = {
         ("BGR", 3): cv2.COLOR_BGR2GRAY,
         ("RGB", 3): cv2.COLOR_RGB2GRAY,
@@ -52,10 +54,10 @@ def to_uint8(array: np.ndarray) -> np.ndarray:
         return np.clip(array, 0, 255).astype(np.uint8)
     if np.issubdtype(array.dtype, np.floating):
         if not np.all(np.isfinite(array)):
-            raise ValueError("image contains NaN or infinite values")
+            raise ImageError("image contains NaN or infinite values")
         scale = 255.0 if float(array.max()) <= 1.0 else 1.0
         return np.clip(np.rint(array * scale), 0, 255).astype(np.uint8)
-    raise ValueError(f"unsupported image dtype {array.dtype}")
+    raise ImageError(f"unsupported image dtype {array.dtype}")
 
 
 def resize_square(gray: np.ndarray, size: int = FACE_SIZE) -> np.ndarray:

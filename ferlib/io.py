@@ -8,6 +8,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from ferlib.errors import OutputError
+
 
 @contextlib.contextmanager
 def atomic_path(destination: str | os.PathLike[str]) -> Iterator[Path]:
@@ -15,13 +17,16 @@ def atomic_path(destination: str | os.PathLike[str]) -> Iterator[Path]:
 
     The temporary file keeps the destination's suffix (some writers, such as ``np.savez`` and
     Keras, decide the format from it). On an exception the temporary file is removed and the
-    destination is left untouched.
+    destination is left untouched; a folder that cannot be written raises ``OutputError``.
     """
     destination = Path(destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{destination.stem}.", suffix=f".tmp{destination.suffix}", dir=destination.parent
-    )
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{destination.stem}.", suffix=f".tmp{destination.suffix}", dir=destination.parent
+        )
+    except OSError as error:
+        raise OutputError(f"cannot write {destination}: {error.strerror or error}") from error
     os.close(fd)
     tmp = Path(tmp_name)
     try:

@@ -7,6 +7,8 @@ whatever the source, so a label index means the same thing in every paper and to
 
 from __future__ import annotations
 
+from ferlib.errors import ConfigError
+
 EMOTIONS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 NUM_CLASSES: int = len(EMOTIONS)
 
@@ -26,5 +28,5 @@ def emotion_index(name: str) -> int:
     """Index of an emotion name (case-insensitive); a clear ``ValueError`` for an unknown one."""
     key = name.strip().lower()
     if key not in EMOTIONS:
-        raise ValueError(f"unknown emotion {name!r}: expected one of {', '.join(EMOTIONS)}")
+        raise ConfigError(f"unknown emotion {name!r}: expected one of {', '.join(EMOTIONS)}")
     return EMOTIONS.index(key)

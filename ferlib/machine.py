@@ -47,3 +47,29 @@ def _memory_gib() -> float:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     except (ValueError, OSError, AttributeError):
         return float("nan")
+
+
+#: The packages whose versions matter when something behaves differently on another machine.
+_PACKAGES = ("ferlib", "keras", "tensorflow", "numpy", "opencv-python", "scikit-learn", "matplotlib",
+             "ipywidgets", "anywidget", "ai-edge-litert", "dlib-bin")  # fmt: skip
+
+
+def versions() -> dict[str, str]:
+    """Python, the machine, and the installed version of each package ferlib uses (or "not installed")."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"python": platform.python_version(), "machine": describe_machine()}
+    for package in _PACKAGES:
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            found[package] = "not installed"
+    return found
+
+
+def show_versions() -> None:
+    """Print ``versions()``, one per line: paste it into a bug report (``ferlib versions`` does the same)."""
+    found = versions()
+    width = max(map(len, found))
+    for name, value in found.items():
+        print(f"{name:>{width}}: {value}")

@@ -11,15 +11,27 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import keras
 from keras import layers
 
-from ferlib.errors import ModelFileError
+from ferlib.errors import ConfigError, ModelFileError
 from ferlib.imageops import FACE_SIZE
 from ferlib.labels import NUM_CLASSES
 
 INPUT_SHAPE: tuple[int, int, int] = (FACE_SIZE, FACE_SIZE, 1)
+
+
+class Predictor(Protocol):
+    """What ferlib needs of a model: a Keras model and a ``TFLiteModel`` both qualify."""
+
+    input_shape: Any
+    output_shape: Any
+
+    def predict(self, x: Any, batch_size: int = ..., verbose: Any = ...) -> Any: ...
+
+    def predict_on_batch(self, x: Any) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -144,7 +156,7 @@ DEFAULT_ARCHITECTURE = "ferlib"
 def build_model(name: str = DEFAULT_ARCHITECTURE) -> keras.Model:
     """A fresh, uncompiled model by architecture name; ``ValueError`` listing the names for an unknown one."""
     if name not in MODELS:
-        raise ValueError(f"unknown architecture {name!r}; expected one of {', '.join(MODELS)}")
+        raise ConfigError(f"unknown architecture {name!r}; expected one of {', '.join(MODELS)}")
     return MODELS[name].build()
 
 
@@ -171,7 +183,7 @@ def count_flops(model: keras.Model) -> int:
     return int(flops)
 
 
-def load_model_file(path: str | os.PathLike[str]) -> keras.Model:
+def load_model_file(path: str | os.PathLike[str]) -> Predictor:
     """Load a ``.keras`` model in Keras safe mode; one clear ``ModelFileError`` for each way it can fail."""
     path = Path(path)
     if not path.is_file():
@@ -180,7 +192,7 @@ def load_model_file(path: str | os.PathLike[str]) -> keras.Model:
         from ferlib.tflite import TFLiteModel
 
         try:
-            return TFLiteModel(path)  # type: ignore[return-value]
+            return TFLiteModel(path)
         except (ValueError, RuntimeError) as error:
             raise ModelFileError(f"{path}: not a loadable TFLite model ({error})") from error
     try:

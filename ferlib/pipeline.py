@@ -13,6 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 from ferlib.data.dataset import Split
+from ferlib.errors import ConfigError, DatasetFormatError
 from ferlib.labels import NUM_CLASSES
 
 
@@ -25,26 +26,33 @@ def make_dataset(
     one_hot: bool = False,
     seed: int | None = None,
     drop_remainder: bool = False,
+    targets: np.ndarray | None = None,
 ) -> tf.data.Dataset:
     """Batches of ``(images, labels)`` from a ``Split`` or an ``(images, labels)`` pair.
 
     ``shuffle`` reshuffles every epoch; ``augment`` (for example ``ferlib.augment`` layers) is applied
     per batch with ``training=True``; ``one_hot`` gives float one-hot labels (needed for label
-    smoothing) instead of integer indices. Batches are prefetched so the model never waits for data.
+    smoothing) instead of integer indices; ``targets`` (N, 7) replaces the labels by soft targets
+    (distillation, ``ferlib.distill``). Batches are prefetched so the model never waits for data.
     """
     images, labels = (data.images, data.labels) if isinstance(data, Split) else data
     images = np.asarray(images)
     labels = np.asarray(labels)
     if images.ndim != 3 or images.shape[1:] != (48, 48):
-        raise ValueError(f"expected images of shape (N, 48, 48), got {images.shape}")
+        raise DatasetFormatError(f"expected images of shape (N, 48, 48), got {images.shape}")
     if len(images) != len(labels):
-        raise ValueError(f"{len(images)} images but {len(labels)} labels")
+        raise DatasetFormatError(f"{len(images)} images but {len(labels)} labels")
     if len(labels) and (labels.min() < 0 or labels.max() >= NUM_CLASSES):
-        raise ValueError(f"labels must lie in 0..{NUM_CLASSES - 1}, found {labels.min()}..{labels.max()}")
+        raise DatasetFormatError(
+            f"labels must lie in 0..{NUM_CLASSES - 1}, found {labels.min()}..{labels.max()}"
+        )
     if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
+    if targets is not None and targets.shape != (len(labels), NUM_CLASSES):
+        raise DatasetFormatError(f"targets of shape {targets.shape} for {len(labels)} images")
 
-    dataset = tf.data.Dataset.from_tensor_slices((images, labels.astype(np.int32)))
+    y_all = labels.astype(np.int32) if targets is None else targets.astype(np.float32)
+    dataset = tf.data.Dataset.from_tensor_slices((images, y_all))
     if shuffle:
         dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
@@ -53,7 +61,7 @@ def make_dataset(
         x = tf.cast(batch_images, tf.float32)[..., tf.newaxis]
         if augment is not None:
             x = augment(x, training=True)
-        y = tf.one_hot(batch_labels, NUM_CLASSES) if one_hot else batch_labels
+        y = tf.one_hot(batch_labels, NUM_CLASSES) if one_hot and targets is None else batch_labels
         return x, y
 
     return dataset.map(prepare, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)

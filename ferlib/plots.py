@@ -17,10 +17,11 @@ import seaborn as sns
 from matplotlib.figure import Figure as MatplotlibFigure
 
 from ferlib.data import FER2013, SPLITS, Split
+from ferlib.errors import ConfigError
 from ferlib.labels import COLOURS, EMOTIONS
 
 if TYPE_CHECKING:
-    from ferlib.evaluate import Evaluation
+    from ferlib.evaluation import Evaluation
 
 
 class Figure(MatplotlibFigure):
@@ -47,7 +48,7 @@ def sample_grid(split: Split, per_class: int = 8, seed: int = 0) -> Figure:
     axes = figure.subplots(len(EMOTIONS), per_class, squeeze=False)
     for row, emotion in enumerate(EMOTIONS):
         indices = np.flatnonzero(split.labels == row)
-        chosen = rng.choice(indices, size=min(per_class, len(indices)), replace=False) if len(indices) else []
+        chosen = rng.choice(indices, size=min(per_class, len(indices)), replace=False)
         for col in range(per_class):
             ax = axes[row, col]
             ax.axis("off")
@@ -129,7 +130,7 @@ def parameters_vs_accuracy(
     figure = Figure(figsize=(7, 4))
     ax = figure.subplots()
     for row in rows:
-        ax.scatter(row["parameters"], row[accuracy], s=60)
+        ax.scatter(float(row["parameters"]), float(row[accuracy]), s=60)  # type: ignore[arg-type]
         ax.annotate(str(row["architecture"]), (row["parameters"], row[accuracy]),  # type: ignore[arg-type]
                     textcoords="offset points", xytext=(6, 4), fontsize=9)  # fmt: skip
     ax.set_xscale("log")
@@ -142,7 +143,7 @@ def parameters_vs_accuracy(
 def feature_maps(activations: np.ndarray, title: str = "", count: int = 16) -> Figure:
     """The first ``count`` channels of one image's activations (height, width, channels), side by side."""
     if activations.ndim != 3:
-        raise ValueError(f"expected activations of shape (height, width, channels), got {activations.shape}")
+        raise ConfigError(f"expected activations of shape (height, width, channels), got {activations.shape}")
     count = min(count, activations.shape[-1])
     columns = min(count, 8)
     rows = -(-count // columns)

@@ -5,18 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import keras
-
 from ferlib.card import read_card
-from ferlib.models import load_model_file
+from ferlib.errors import ModelFileError
+from ferlib.models import Predictor, load_model_file
 
 PRETRAINED_PATH = Path(__file__).with_name("pretrained") / "ferlib_fer2013.keras"
 
 
-def load_pretrained() -> keras.Model:
+def load_pretrained() -> Predictor:
     """The shipped model, loaded from the installed package (no download, works offline)."""
     if not PRETRAINED_PATH.is_file():
-        raise FileNotFoundError(
+        raise ModelFileError(
             f"the pretrained model is missing from this installation ({PRETRAINED_PATH}); "
             "reinstall ferlib, or train one with `ferlib train` and load it with keras.saving.load_model"
         )

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import cv2
-import keras
 import numpy as np
 
+from ferlib.errors import ModelFileError
 from ferlib.faces import Box, FaceDetector, HaarFaceDetector, crop_face, read_image
 from ferlib.identity import KnownFaces
 from ferlib.imageops import FACE_SIZE, resize_square, to_gray_uint8
 from ferlib.labels import COLOURS, EMOTIONS
-from ferlib.models import load_model_file
+from ferlib.models import Predictor, load_model_file
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class EmotionRecognizer:
 
     def __init__(
         self,
-        model: keras.Model | str | os.PathLike[str] | None = None,
+        model: Predictor | str | os.PathLike[str] | None = None,
         detector: FaceDetector | None = None,
         *,
         margin: float = 0.1,
@@ -62,10 +62,11 @@ class EmotionRecognizer:
             model = load_pretrained()
         elif isinstance(model, (str, os.PathLike)):
             model = load_model_file(model)  # .keras, or .tflite for the faster LiteRT runtime
+        assert not isinstance(model, (str, os.PathLike))  # for mypy: a path was loaded just above
         if tuple(model.input_shape[1:]) != (FACE_SIZE, FACE_SIZE, 1) or model.output_shape[-1] != len(
             EMOTIONS
         ):
-            raise ValueError(
+            raise ModelFileError(
                 f"the model maps {model.input_shape[1:]} to {model.output_shape[1:]}; "
                 f"EmotionRecognizer needs (48, 48, 1) to ({len(EMOTIONS)},)"
             )

@@ -9,6 +9,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ferlib.errors import ConfigError, ImageError, VideoError
+
 
 def grace_hopper() -> Path:
     """Grace Hopper's official portrait (one face), shipped with matplotlib."""
@@ -20,9 +22,9 @@ def grace_hopper() -> Path:
 def frame_with_faces(count: int = 1, size: tuple[int, int] = (640, 480)) -> np.ndarray:
     """A grey BGR frame of ``size`` holding ``count`` (1 or 4) copies of the portrait."""
     if count not in (1, 4):
-        raise ValueError(f"count must be 1 or 4, got {count}")
+        raise ConfigError(f"count must be 1 or 4, got {count}")
     width, height = size
-    portrait = cv2.imread(str(grace_hopper()))
+    portrait = _portrait()
     frame = np.full((height, width, 3), 80, dtype=np.uint8)
     if count == 1:
         face_h = int(height * 0.92)
@@ -46,10 +48,10 @@ def face_video(
 ) -> Path:
     """Write a 640x480 MP4 of the portrait sliding sideways; every ``blank_every``-th frame is empty."""
     path = Path(path)
-    portrait = cv2.resize(cv2.imread(str(grace_hopper())), (400, 468))
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (640, 480))
+    portrait = cv2.resize(_portrait(), (400, 468))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), fps, (640, 480))
     if not writer.isOpened():
-        raise ValueError(f"{path}: OpenCV cannot write an MP4 video here")
+        raise VideoError(f"{path}: OpenCV cannot write an MP4 video here")
     try:
         for index in range(frames):
             frame = np.full((480, 640, 3), 70, dtype=np.uint8)
@@ -60,3 +62,10 @@ def face_video(
     finally:
         writer.release()
     return path
+
+
+def _portrait() -> np.ndarray:
+    image = cv2.imread(str(grace_hopper()))
+    if image is None:
+        raise ImageError(f"{grace_hopper()}: OpenCV cannot read matplotlib's sample photo")
+    return image

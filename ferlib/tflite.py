@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ferlib.errors import ConfigError
 from ferlib.io import atomic_path
 
 QUANTIZATIONS = ("float16", "int8")
@@ -29,9 +30,9 @@ def export_tflite(
     import tensorflow as tf
 
     if quantization not in QUANTIZATIONS:
-        raise ValueError(f"quantization must be one of {', '.join(QUANTIZATIONS)}, got {quantization!r}")
+        raise ConfigError(f"quantization must be one of {', '.join(QUANTIZATIONS)}, got {quantization!r}")
     if quantization == "int8" and (calibration_faces is None or len(calibration_faces) == 0):
-        raise ValueError("int8 quantization needs calibration_faces, e.g. a few hundred Training faces")
+        raise ConfigError("int8 quantization needs calibration_faces, e.g. a few hundred Training faces")
     with tempfile.TemporaryDirectory() as saved_model:
         model.export(saved_model, format="tf_saved_model", verbose=False)  # type: ignore[attr-defined]
         converter = tf.lite.TFLiteConverter.from_saved_model(saved_model)
@@ -60,8 +61,8 @@ class TFLiteModel:
         self._output = self._interpreter.get_output_details()[0]
         self._batch = int(self._input["shape"][0])
         self._interpreter.allocate_tensors()
-        self.input_shape = (None, *map(int, self._input["shape"][1:]))
-        self.output_shape = (None, *map(int, self._output["shape"][1:]))
+        self.input_shape: tuple[int | None, ...] = (None, *map(int, self._input["shape"][1:]))
+        self.output_shape: tuple[int | None, ...] = (None, *map(int, self._output["shape"][1:]))
 
     def predict_on_batch(self, batch: np.ndarray) -> np.ndarray:
         batch = np.ascontiguousarray(batch, dtype=np.float32)
@@ -75,4 +76,4 @@ class TFLiteModel:
 
     def predict(self, batch: np.ndarray, batch_size: int = 256, verbose: int = 0) -> np.ndarray:
         parts = [self.predict_on_batch(batch[i : i + batch_size]) for i in range(0, len(batch), batch_size)]
-        return np.concatenate(parts) if parts else np.zeros((0, *self.output_shape[1:]), np.float32)
+        return np.concatenate(parts) if parts else np.zeros((0, int(self.output_shape[-1] or 0)), np.float32)

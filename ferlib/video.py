@@ -10,6 +10,7 @@ from pathlib import Path
 import cv2
 from tqdm.auto import tqdm
 
+from ferlib.errors import VideoError
 from ferlib.io import atomic_path
 from ferlib.labels import EMOTIONS
 from ferlib.recognizer import EmotionRecognizer, FaceEmotion, draw_face
@@ -27,7 +28,7 @@ def process_video(
     per face per frame (frames without faces get a row with an empty box, so none is lost)."""
     capture = cv2.VideoCapture(str(source))
     if not capture.isOpened():
-        raise ValueError(f"{source}: cannot open this video (missing file or unsupported codec)")
+        raise VideoError(f"{source}: cannot open this video (missing file or unsupported codec)")
     fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
     total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) or None
     per_frame: list[list[FaceEmotion]] = []
@@ -53,7 +54,7 @@ def process_video(
                 writer.write(frame)
             bar.update(1)
         if not per_frame:
-            raise ValueError(f"{source}: the video has no frames that could be decoded")
+            raise VideoError(f"{source}: the video has no frames that could be decoded")
     if csv_path is not None:
         write_frames_csv(Path(csv_path), per_frame, fps)
     return per_frame
@@ -63,9 +64,9 @@ def _open_writer(
     stack: contextlib.ExitStack, path: Path, fps: float, width: int, height: int
 ) -> cv2.VideoWriter:
     tmp = stack.enter_context(atomic_path(path))
-    writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
+    writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter.fourcc(*"mp4v"), fps, (width, height))
     if not writer.isOpened():
-        raise ValueError(f"{path}: OpenCV cannot write an MP4 video here")
+        raise VideoError(f"{path}: OpenCV cannot write an MP4 video here")
     stack.callback(writer.release)
     return writer
 

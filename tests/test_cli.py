@@ -38,18 +38,89 @@ def test_info_on_a_missing_folder_exits_2_with_the_message(
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
-        (["--erasing", "2"], "erasing is a probability"),
-        (["--shift", "1.5"], "shift is a fraction"),
-        (["--epochs", "0"], "at least 1"),
+        (["--erasing", "2"], "erasing must be a number in [0, 1], got 2.0"),
+        (["--shift", "1.5"], "shift must be a number in [0, 1), got 1.5"),
+        (["--epochs", "0"], "epochs must be an integer >= 1, got 0"),
+        (["--lr", "0"], "learning_rate must be a number in (0, 1], got 0.0"),
+        (["--weight-decay", "1"], "weight_decay must be a number in [0, 1), got 1.0"),
+        (["--label-smoothing", "1"], "label_smoothing must be a number in [0, 1), got 1.0"),
+        (["--limit", "0"], "limit must be an integer >= 1 or None, got 0"),
+        (["--backup-every", "0"], "backup_every_batches must be an integer >= 1, got 0"),
+        (["--distill-weight", "1.5"], "distill_weight must be a number in [0, 1], got 1.5"),
+        (["--arch", "bogus"], "argument --arch: invalid choice: 'bogus'"),
+        (["--precision", "float8"], "argument --precision: invalid choice: 'float8'"),
+        (["--epochs", "many"], "argument --epochs: invalid int value: 'many'"),
     ],
 )
 def test_train_with_a_bad_setting_exits_2_before_loading_data(
     flags: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["train", *flags, "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "run")]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("ferlib train: ") and message in err
+    code, err = _run(
+        ["train", *flags, "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "run")], capsys
+    )
+    assert code == 2 and err.startswith("ferlib train: ") and message in err
+    assert err.count("\n") == 1, err
     assert not (tmp_path / "run").exists()
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """``ferlib ARGV`` in this process: its exit status and what it printed to standard error."""
+    capsys.readouterr()
+    try:
+        code = main(argv)
+    except SystemExit as stop:  # argparse's own usage errors
+        code = int(stop.code or 0)
+    return code, capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def not_a_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("bad") / "model.keras"
+    path.write_bytes(b"not a zip archive")
+    return path
+
+
+@pytest.fixture(scope="module")
+def not_fer2013(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("holiday-photos")
+    (folder / "beach.jpg").write_bytes(b"")
+    return folder
+
+
+BAD_INPUT = {
+    "info: no dataset": (["info", "{tmp}/missing"], "FER-2013 was not found"),
+    "info: not FER-2013": (["info", "{not_fer2013}"], "not a FER-2013 layout"),
+    "evaluate: missing model": (["evaluate", "--model", "{tmp}/missing.keras"], "no such model file"),
+    "evaluate: damaged model": (["evaluate", "--model", "{not_a_model}"], "not a loadable Keras model"),
+    "evaluate: unknown split": (["evaluate", "--split", "Validation"], "invalid choice: 'Validation'"),
+    "evaluate: no dataset": (["evaluate", "--data", "{tmp}/missing"], "FER-2013 was not found"),
+    "demo: missing model": (["demo", "--model", "{tmp}/missing.tflite"], "no such model file"),
+    "demo: unwritable output": (["demo", "--out", "{not_a_model}/demo.png"], "cannot write"),
+    "detect: missing image": (["detect", "{tmp}/missing.jpg"], "no such image file"),
+    "detect: not an image": (["detect", "{not_a_model}"], "not an image OpenCV can decode"),
+    "video: missing video": (["video", "{tmp}/missing.mp4"], "cannot open this video"),
+    "video: not a video": (["video", "{not_a_model}"], "cannot open this video"),
+    "export: missing model": (["export", "--model", "{tmp}/missing.keras"], "no such model file"),
+    "export: unknown precision": (["export", "--tflite", "int4"], "invalid choice: 'int4'"),
+    "train: no dataset": (
+        ["train", "--out", "{tmp}/run", "--data", "{tmp}/missing"],
+        "FER-2013 was not found",
+    ),
+    "unknown command": (["trian"], "invalid choice: 'trian'"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUT))
+def test_every_command_answers_bad_input_with_one_line_and_status_2(
+    case: str, tmp_path: Path, not_a_model: Path, not_fer2013: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv, message = BAD_INPUT[case]
+    paths = {"tmp": tmp_path, "not_a_model": not_a_model, "not_fer2013": not_fer2013}
+    code, err = _run([arg.format(**paths) for arg in argv], capsys)
+    assert code == 2, err
+    assert err.startswith(f"ferlib {argv[0]}: " if case != "unknown command" else "ferlib: ")
+    assert message in err and "Traceback" not in err
+    assert err.count("\n") == 1, err
 
 
 def test_download_offline_exits_2_with_manual_steps(
@@ -104,7 +175,7 @@ def test_detect_json_lists_every_image_and_reports_bad_ones(
     code = main(["detect", str(grace_hopper()), str(four), str(tmp_path / "missing.jpg"), "--json",
                  "--model", str(tiny_model_file), "--out", str(tmp_path / "annotated")])  # fmt: skip
     captured = capsys.readouterr()
-    assert code == 1 and "missing.jpg: no such image file" in captured.err
+    assert code == 2 and "missing.jpg: no such image file" in captured.err
     report = json.loads(captured.out)
     assert [Path(r["image"]).name for r in report] == ["grace_hopper.jpg", "four.png"]
     assert [len(r["faces"]) for r in report] == [1, 4]

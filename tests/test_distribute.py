@@ -37,7 +37,7 @@ def test_mirrored_on_two_cpu_devices_matches_one_device(
         import tensorflow as tf
         from ferlib.config import TrainConfig
         from ferlib.data import load_fer2013
-        from ferlib.train import train
+        from ferlib.training import train
         data = load_fer2013(progress=False)
         common = dict(architecture="minimal", epochs=1, batch_size=32, limit=640, augment=None, seed=0)
         one = train(TrainConfig(**common, output_dir={str(tmp_path / "one")!r}), data=data, verbose=0,

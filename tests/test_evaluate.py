@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from ferlib.data import FER2013, Split
-from ferlib.evaluate import InputAdapter, evaluate, predict_proba, tta_views
+from ferlib.evaluation import InputAdapter, evaluate, predict_proba, tta_views
 from ferlib.labels import EMOTIONS
 
 SLOPES = np.array([0.0, -4.0, 2.0, 6.0, -2.0, 4.0, 1.0], dtype=np.float32)

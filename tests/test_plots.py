@@ -7,7 +7,7 @@ import pytest
 
 from ferlib import plots
 from ferlib.data import Split
-from ferlib.evaluate import Evaluation
+from ferlib.evaluation import Evaluation
 from ferlib.labels import EMOTIONS
 
 

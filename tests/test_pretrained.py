@@ -8,7 +8,7 @@ import pytest
 
 from ferlib.card import REQUIRED_FIELDS
 from ferlib.data import FER2013
-from ferlib.evaluate import evaluate
+from ferlib.evaluation import evaluate
 from ferlib.labels import EMOTIONS
 from ferlib.pretrained import PRETRAINED_PATH, load_pretrained, pretrained_card
 from ferlib.recognizer import EmotionRecognizer

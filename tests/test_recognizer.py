@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_sample_images
 
+from ferlib.errors import ModelFileError
 from ferlib.faces import Box, HaarFaceDetector, crop_face, read_image
 from ferlib.labels import EMOTIONS
 from ferlib.recognizer import EmotionRecognizer
@@ -124,5 +125,5 @@ def test_a_model_of_the_wrong_shape_is_refused() -> None:
 
 
 def test_haar_detector_needs_its_cascade(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="Haar cascade"):
+    with pytest.raises(ModelFileError, match="Haar cascade"):
         HaarFaceDetector(cascade=tmp_path / "missing.xml")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from ferlib.errors import ModelFileError
-from ferlib.evaluate import predict_proba
+from ferlib.evaluation import predict_proba
 from ferlib.models import build_model, load_model_file
 from ferlib.recognizer import EmotionRecognizer
 from ferlib.samples import grace_hopper

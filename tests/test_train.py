@@ -21,7 +21,7 @@ from ferlib.cli import main
 from ferlib.config import TrainConfig
 from ferlib.data import FER2013
 from ferlib.models import MODELS
-from ferlib.train import InterruptAfter, TrainingInterrupted, clock_learning_rate, train
+from ferlib.training import InterruptAfter, TrainingInterrupted, clock_learning_rate, train
 
 
 @pytest.mark.parametrize("architecture", list(MODELS))

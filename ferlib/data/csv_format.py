@@ -35,7 +35,7 @@ def find_csv(root: Path) -> Path | None:
     return None
 
 
-def read_csv(path: Path, progress: Callable[[int], None] | None = None) -> RawData:
+def read_csv(path: Path, progress: Callable[[int], object] | None = None) -> RawData:
     """Parse a FER-2013 CSV; ``DatasetFormatError`` naming the line for any malformed row."""
     images: list[np.ndarray] = []
     labels: list[int] = []

@@ -16,7 +16,7 @@ from ferlib.data.csv_format import find_csv, read_csv
 from ferlib.data.folders import is_folder_dataset, list_images, read_images
 from ferlib.data.locate import DataLocation, resolve_data_dir
 from ferlib.data.records import SPLITS, RawData, Skipped
-from ferlib.errors import DataQualityWarning, DatasetFormatError
+from ferlib.errors import DataQualityWarning, DatasetFormatError, UnknownSplitError
 from ferlib.labels import EMOTIONS
 
 _EXAMPLES_SHOWN = 10
@@ -57,7 +57,7 @@ class FER2013:
 
     def __getitem__(self, name: str) -> Split:
         if name not in self.splits:
-            raise KeyError(f"unknown split {name!r}; expected one of {', '.join(SPLITS)}")
+            raise UnknownSplitError(f"unknown split {name!r}; expected one of {', '.join(SPLITS)}")
         return self.splits[name]
 
     @property

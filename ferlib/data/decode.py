@@ -5,6 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ferlib.errors import UnreadableImageError
 from ferlib.imageops import FACE_SIZE, resize_square, to_gray_uint8
 
 IMAGE_SUFFIXES: frozenset[str] = frozenset(
@@ -12,10 +13,6 @@ IMAGE_SUFFIXES: frozenset[str] = frozenset(
 )
 _JPEG_START = b"\xff\xd8"
 _JPEG_END = b"\xff\xd9"
-
-
-class UnreadableImageError(ValueError):
-    """The bytes are not a complete image that OpenCV can decode."""
 
 
 def decode_face(data: bytes) -> tuple[np.ndarray, bool]:

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ferlib.data.decode import IMAGE_SUFFIXES, UnreadableImageError, decode_face
+from ferlib.data.decode import IMAGE_SUFFIXES, decode_face
 from ferlib.data.records import SPLITS, RawData, Skipped
-from ferlib.errors import DatasetFormatError
+from ferlib.errors import DatasetFormatError, UnreadableImageError
 from ferlib.imageops import FACE_SIZE
 from ferlib.labels import EMOTIONS
 
@@ -118,7 +118,7 @@ def _relative(root: Path, path: str) -> str:
 
 
 def read_images(
-    files: list[ImageFile], skipped: list[Skipped], progress: Callable[[int], None] | None = None
+    files: list[ImageFile], skipped: list[Skipped], progress: Callable[[int], object] | None = None
 ) -> RawData:
     """Decode ``files`` in parallel threads (OpenCV releases the GIL) into one ``RawData``."""
     images = np.empty((len(files), FACE_SIZE, FACE_SIZE), dtype=np.uint8)

@@ -12,12 +12,8 @@ ENV_VAR = "FER2013_DIR"
 DEFAULT_RELATIVE = Path("data") / "fer2013"
 
 HOW_TO_GET_IT = (
-    "To get FER-2013:\n"
-    "  * run `ferlib download DIR` (uses kagglehub; needs network access to Kaggle), or\n"
-    "  * download https://www.kaggle.com/datasets/msambare/fer2013 by hand and unzip it into DIR,\n"
-    "    so that DIR/train/<emotion>/*.jpg and DIR/test/<emotion>/*.jpg exist (the original\n"
-    "    fer2013.csv works too);\n"
-    f"then pass DIR as `path=` or set {ENV_VAR}=DIR."
+    "get it with `ferlib download DIR` (needs access to Kaggle), or unzip Kaggle's msambare/fer2013 into DIR "
+    f"by hand (DIR/train/<emotion>/*.jpg; fer2013.csv works too; see data/README.md), then set {ENV_VAR}=DIR"
 )
 
 
@@ -48,5 +44,6 @@ def resolve_data_dir(path: str | os.PathLike[str] | None = None) -> DataLocation
     for candidate in candidates:
         if candidate.path.exists():
             return candidate
-    looked = "\n".join(f"  {c.path}  ({c.origin})" for c in candidates)
-    raise DatasetNotFoundError(f"FER-2013 was not found. ferlib looked in:\n{looked}\n{HOW_TO_GET_IT}")
+    looked = "; ".join(f"{c.path} ({c.origin})" for c in candidates[:3])
+    more = f" and {len(candidates) - 3} folders above" if len(candidates) > 3 else ""
+    raise DatasetNotFoundError(f"FER-2013 was not found (looked in {looked}{more}): {HOW_TO_GET_IT}")

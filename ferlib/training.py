@@ -30,6 +30,7 @@ from ferlib.augment import build_augmentation
 from ferlib.card import write_card
 from ferlib.config import TrainConfig
 from ferlib.data import FER2013, Split, load_fer2013
+from ferlib.errors import ModelFileError, RunExistsError, TrainingInterrupted
 from ferlib.io import atomic_path, write_text_atomic
 from ferlib.labels import EMOTIONS
 from ferlib.machine import describe_machine
@@ -39,12 +40,22 @@ from ferlib.pipeline import class_weights, make_dataset
 
 @dataclass
 class TrainResult:
-    """The trained model (best epoch on PublicTest), where it was saved, its card and the epoch log."""
+    """The trained model (best epoch on PublicTest), where it was saved, its card and the epoch log.
+
+    ``already_finished`` is True when the output folder held this very run, finished: nothing was trained.
+    """
 
     model: keras.Model
     model_path: Path
     card: dict[str, Any]
     history: list[dict[str, float]]
+    already_finished: bool = False
+
+
+#: Everything a run writes into its output folder.
+RUN_FILES = ("config.json", "backup", "best.keras", "log.csv", "clock.json", "model.keras", "model.json")
+#: Settings that may differ when a run is resumed: where the data is, how often to back up, what to report.
+_RESUMABLE_CHANGES = frozenset({"output_dir", "data_dir", "backup_every_batches", "report_private_test"})
 
 
 def train(
@@ -54,29 +65,39 @@ def train(
     strategy: tf.distribute.Strategy | None = None,
     callbacks: list[keras.callbacks.Callback] | None = None,
     verbose: int | str = "auto",
+    overwrite: bool = False,
 ) -> TrainResult:
     """Train ``config.architecture``, resuming from ``config.output_dir`` if a run there was cut short.
 
-    ``callbacks`` run after ferlib's own (backup, checkpoint, CSV log, schedule, early stopping).
+    A finished run with the same settings is returned untouched (``already_finished``); a folder holding
+    another run raises ``RunExistsError`` unless ``overwrite=True``. Nothing in the folder is touched
+    before the settings, the data and the teacher have been checked. ``callbacks`` run after ferlib's own
+    (backup, checkpoint, CSV log, schedule, early stopping).
     """
     out = Path(config.output_dir)
-    _repair_backup(out / "backup")
-    if not (out / "backup").is_dir():  # a fresh run: nothing of an older one may mix in
-        for stale in ("best.keras", "log.csv", "clock.json", "model.keras", "model.json"):
-            (out / stale).unlink(missing_ok=True)
-    out.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(out / "config.json", json.dumps(asdict(config), indent=2) + "\n")
+    state = run_state(out, config, overwrite=overwrite)
+    if state == "finished":
+        return _finished(out)
+    if config.teacher is not None and not Path(config.teacher).is_file():
+        raise ModelFileError(f"{config.teacher}: no such teacher model file")
 
     data = data or load_fer2013(config.data_dir)
     training, validation = _limited(data.training, config.limit, config.seed), data.public_test
     if config.limit:
         validation = _limited(validation, max(config.limit // 4, 64), config.seed)
+    targets = _distillation_targets(config, training)
+
+    if state == "overwrite":
+        _remove_run(out)
+    _repair_backup(out / "backup")
+    out.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(out / "config.json", json.dumps(asdict(config), indent=2) + "\n")
 
     keras.utils.set_random_seed(config.seed)
     previous_policy = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy(config.precision)
     try:
-        model = _fit(config, out, training, validation, strategy, callbacks or [], verbose)
+        model = _fit(config, out, training, validation, targets, strategy, callbacks or [], verbose)
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
     history = _read_log(out / "log.csv")
@@ -85,11 +106,88 @@ def train(
     return TrainResult(model, out / "model.keras", card, history)
 
 
+def run_state(out: Path, config: TrainConfig, *, overwrite: bool = False) -> str:
+    """What ``train`` would do with ``out``: ``"new"``, ``"resume"``, ``"finished"`` or ``"overwrite"``.
+
+    Raises ``RunExistsError`` when ``out`` holds another run (other settings, or files with no backup to
+    resume from) and ``overwrite`` is False. Reads the folder only.
+    """
+    present = [name for name in RUN_FILES if (out / name).exists()]
+    if not present or (present == ["config.json"] and _saved_config(out) == config):
+        return "new"
+    if overwrite:
+        return "overwrite"
+    finished = (out / "model.keras").is_file() and (out / "model.json").is_file()
+    saved = _saved_config(out)
+    differences = _differences(saved, config) if saved else []
+    if saved and not differences and finished:
+        return "finished"
+    if saved and not differences and (out / "backup").is_dir():
+        return "resume"
+    what = "a finished run" if finished else "an unfinished run" if (out / "backup").is_dir() else "run files"
+    if saved is None:
+        why = "no readable config.json"
+    elif differences:
+        why = f"other settings ({'; '.join(differences)})"
+    else:
+        why = "no backup to resume from"
+    raise RunExistsError(
+        f"{out} holds {what} with {why}; choose another output folder, "
+        "or pass --overwrite (overwrite=True) to delete it and start again"
+    )
+
+
+def _saved_config(out: Path) -> TrainConfig | None:
+    try:
+        return TrainConfig(**json.loads((out / "config.json").read_text()))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _differences(saved: TrainConfig, config: TrainConfig) -> list[str]:
+    before, now = asdict(saved), asdict(config)
+    return [
+        f"{name}: {before[name]!r} there, {now[name]!r} now"
+        for name in now
+        if name not in _RESUMABLE_CHANGES and before[name] != now[name]
+    ]
+
+
+def _finished(out: Path) -> TrainResult:
+    from ferlib.card import read_card
+    from ferlib.models import load_model_file
+
+    model = load_model_file(out / "model.keras")
+    return TrainResult(model, out / "model.keras", read_card(out / "model.keras"), _read_log(out / "log.csv"),
+                       already_finished=True)  # fmt: skip
+
+
+def _remove_run(out: Path) -> None:
+    """Delete what an earlier run wrote into ``out`` (only ferlib's own files), as ``--overwrite`` asks."""
+    for name in RUN_FILES:
+        path = out / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _distillation_targets(config: TrainConfig, training: Split) -> np.ndarray | None:
+    """The soft targets of a distillation run (``config.teacher``), else None."""
+    if config.teacher is None:
+        return None
+    from ferlib.distill import soft_targets, teacher_probabilities
+
+    probabilities = teacher_probabilities(config.teacher, training.images)
+    return soft_targets(training.labels, probabilities, config.distill_temperature, config.distill_weight)
+
+
 def _fit(
     config: TrainConfig,
     out: Path,
     training: Split,
     validation: Split,
+    targets: np.ndarray | None,
     strategy: tf.distribute.Strategy | None,
     extra_callbacks: list[keras.callbacks.Callback],
     verbose: int | str,
@@ -98,7 +196,7 @@ def _fit(
     strategy = strategy or tf.distribute.get_strategy()
     with strategy.scope():
         model = compiled_model(config, steps_per_epoch=int(np.ceil(len(training) / config.batch_size)))
-    train_ds = training_pipeline(config, training)
+    train_ds = training_pipeline(config, training, targets)
     val_ds = make_dataset(validation, batch_size=256, one_hot=True)
 
     log_path = out / "log.csv"
@@ -146,11 +244,19 @@ def compiled_model(config: TrainConfig, steps_per_epoch: int) -> keras.Model:
     return model
 
 
-def training_pipeline(config: TrainConfig, training: Split) -> tf.data.Dataset:
-    """Shuffled, augmented, one-hot batches of ``training`` as ``config`` asks."""
+def training_pipeline(
+    config: TrainConfig, training: Split, targets: np.ndarray | None = None
+) -> tf.data.Dataset:
+    """Shuffled, augmented batches of ``training`` as ``config`` asks, with one-hot or soft ``targets``."""
     augment = build_augmentation(config.augment, seed=config.seed) if config.augment else None
     return make_dataset(
-        training, batch_size=config.batch_size, shuffle=True, augment=augment, one_hot=True, seed=config.seed
+        training,
+        batch_size=config.batch_size,
+        shuffle=True,
+        augment=augment,
+        one_hot=True,
+        seed=config.seed,
+        targets=targets,
     )
 
 
@@ -206,10 +312,6 @@ def _callbacks(config: TrainConfig, out: Path, best_so_far: float | None) -> lis
             )
         )
     return callbacks
-
-
-class TrainingInterrupted(RuntimeError):
-    """Raised by ``InterruptAfter``: the run stopped as if the machine had gone away."""
 
 
 class InterruptAfter(keras.callbacks.Callback):

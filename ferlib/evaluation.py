@@ -21,6 +21,7 @@ from sklearn.metrics import (
 )
 
 from ferlib.data import FER2013, Split, load_fer2013
+from ferlib.errors import ConfigError, ModelFileError
 from ferlib.imageops import FACE_SIZE
 from ferlib.labels import EMOTIONS, NUM_CLASSES
 
@@ -35,7 +36,7 @@ class InputAdapter:
 
     def __post_init__(self) -> None:
         if sorted(self.label_order) != sorted(EMOTIONS):
-            raise ValueError(
+            raise ConfigError(
                 f"label_order must name each of {', '.join(EMOTIONS)} once, got {self.label_order}"
             )
 
@@ -84,7 +85,7 @@ def predict_proba(
     for view in views:
         outputs = model.predict(adapter.prepare(view), batch_size=batch_size, verbose=0)
         if outputs.shape[1:] != (NUM_CLASSES,):
-            raise ValueError(f"the model outputs shape {outputs.shape[1:]}, expected ({NUM_CLASSES},)")
+            raise ModelFileError(f"the model outputs shape {outputs.shape[1:]}, expected ({NUM_CLASSES},)")
         total += adapter.to_ferlib_order(outputs)
     return (total / len(views)).astype(np.float32)
 

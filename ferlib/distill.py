@@ -1,0 +1,73 @@
+"""Knowledge distillation as soft targets: a teacher's probabilities on the training faces, computed once
+and cached, blended with the true labels into the targets a student trains on.
+
+A teacher (an ensemble, or any seven-emotion model) is slow; its predictions on the 28,709 training faces
+are not. They are stored as float16 (about 400 kB) under ferlib's cache folder, keyed by a fingerprint
+of the faces' pixels and the teacher file's hash, so a distillation run costs no more per epoch than a
+plain one.
+Each face's target is ``(1 - weight) * one_hot + weight * softmax(log(p_teacher) / temperature)``
+(Hinton et al. 2015, soft targets): with a temperature high enough to make the teacher uniform this is
+label smoothing by ``weight``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ferlib.data.cache import cache_dir
+from ferlib.errors import ConfigError, ModelFileError
+from ferlib.io import atomic_path
+from ferlib.labels import NUM_CLASSES
+
+
+def teacher_probabilities(
+    teacher: str | os.PathLike[str], faces: np.ndarray, *, directory: Path | None = None
+) -> np.ndarray:
+    """The teacher's probabilities on ``faces`` (N, 48, 48), shape (N, 7), from the cache when there.
+
+    The cache file is named by a hash of the faces' pixels and one of the teacher file, so a changed
+    teacher or a different set of faces is never mixed up with another's predictions.
+    """
+    teacher = Path(teacher)
+    if not teacher.is_file():
+        raise ModelFileError(f"{teacher}: no such teacher model file")
+    path = (directory or cache_dir()) / f"teacher-{_file_hash(teacher)}-{_array_hash(faces)}.npy"
+    if path.is_file():
+        return np.load(path).astype(np.float32)
+    from ferlib.evaluation import predict_proba
+    from ferlib.models import load_model_file
+
+    probabilities = predict_proba(load_model_file(teacher), faces)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp, tmp.open("wb") as handle:
+        np.save(handle, probabilities.astype(np.float16))
+    return probabilities.astype(np.float16).astype(np.float32)
+
+
+def soft_targets(labels: np.ndarray, teacher: np.ndarray, temperature: float, weight: float) -> np.ndarray:
+    """``(1 - weight) * one_hot(labels) + weight * teacher`` softened by ``temperature``, as float32."""
+    if teacher.shape != (len(labels), NUM_CLASSES):
+        raise ConfigError(f"teacher probabilities of shape {teacher.shape} for {len(labels)} labels")
+    logits = np.log(np.clip(teacher.astype(np.float64), 1e-8, 1.0)) / temperature
+    softened = np.exp(logits - logits.max(axis=1, keepdims=True))
+    softened /= softened.sum(axis=1, keepdims=True)
+    one_hot = np.eye(NUM_CLASSES)[np.asarray(labels, dtype=np.int64)]
+    return ((1.0 - weight) * one_hot + weight * softened).astype(np.float32)
+
+
+def _file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def _array_hash(array: np.ndarray) -> str:
+    digest = hashlib.sha256(str(array.shape).encode())
+    digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()[:16]

@@ -1,0 +1,131 @@
+"""A run's output folder is the user's: a finished run is never retrained or deleted unless asked, and
+nothing in the folder is touched before the settings, the data and the teacher have been checked."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+
+from ferlib.cli import main
+from ferlib.config import TrainConfig
+from ferlib.data import FER2013
+from ferlib.errors import RunExistsError
+from ferlib.training import RUN_FILES, run_state, train
+
+TINY = ["--arch", "minimal", "--epochs", "1", "--batch-size", "32", "--limit", "128"]
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` with a hash of its bytes and its modification time."""
+    return {
+        str(path.relative_to(folder)): f"{_sha256(path)}@{path.stat().st_mtime_ns}"
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }  # fmt: skip
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def finished_run(fer2013_dir: Path, real_dataset: FER2013, tmp_path: Path) -> Path:
+    out = tmp_path / "run"
+    assert main(["train", *TINY, "--out", str(out), "--data", str(fer2013_dir)]) == 0
+    assert (out / "model.keras").is_file() and (out / "model.json").is_file()
+    return out
+
+
+def test_the_same_command_on_a_finished_run_says_so_and_touches_nothing(
+    finished_run: Path, fer2013_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _snapshot(finished_run)
+    capsys.readouterr()
+    assert main(["train", *TINY, "--out", str(finished_run), "--data", str(fer2013_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "finished: nothing to do" in out and str(finished_run / "model.keras") in out
+    assert _snapshot(finished_run) == before
+
+
+def test_a_typo_in_data_leaves_a_finished_run_untouched(
+    finished_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _snapshot(finished_run)
+    status = main(["train", *TINY, "--out", str(finished_run), "--data", str(tmp_path / "fer2031")])
+    assert status == 0  # the run is finished: the data is not even needed
+    assert _snapshot(finished_run) == before
+
+
+def test_other_settings_on_a_finished_run_are_refused_with_one_line(
+    finished_run: Path, fer2013_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _snapshot(finished_run)
+    flags = ["--arch", "minimal", "--epochs", "2", "--batch-size", "32", "--limit", "128"]
+    assert main(["train", *flags, "--out", str(finished_run), "--data", str(fer2013_dir)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "finished run" in err and "epochs: 1 there, 2 now" in err
+    assert "--overwrite" in err
+    assert _snapshot(finished_run) == before
+
+
+def test_overwrite_starts_again(finished_run: Path, fer2013_dir: Path) -> None:
+    before = _snapshot(finished_run)
+    flags = ["--arch", "minimal", "--epochs", "2", "--batch-size", "32", "--limit", "128"]
+    assert main(["train", *flags, "--out", str(finished_run), "--data", str(fer2013_dir), "--overwrite"]) == 0
+    after = _snapshot(finished_run)
+    assert after["model.keras"] != before["model.keras"]
+    assert len((finished_run / "log.csv").read_text().strip().splitlines()) == 3  # header, two epochs
+
+
+def test_bad_data_on_a_new_folder_creates_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "run"
+    assert main(["train", *TINY, "--out", str(out), "--data", str(tmp_path / "missing")]) == 2
+    assert "FER-2013 was not found" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_a_missing_teacher_is_refused_before_the_data_loads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "run"
+    flags = [*TINY, "--teacher", str(tmp_path / "teacher.keras"), "--data", str(tmp_path / "missing")]
+    assert main(["train", *flags, "--out", str(out)]) == 2
+    assert "no such teacher model file" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_run_state_reads_the_folder_without_touching_it(tmp_path: Path) -> None:
+    config = TrainConfig(architecture="minimal", output_dir=str(tmp_path))
+    assert run_state(tmp_path / "empty", config) == "new"
+    (tmp_path / "log.csv").write_text("epoch,accuracy\n0,0.5\n")
+    with pytest.raises(RunExistsError, match=r"no readable config\.json"):
+        run_state(tmp_path, config)
+    (tmp_path / "config.json").write_text(json.dumps(asdict(config)))
+    with pytest.raises(RunExistsError, match="no backup to resume from"):
+        run_state(tmp_path, config)  # files of a run, but nothing to resume and no finished model
+    assert run_state(tmp_path, config, overwrite=True) == "overwrite"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["config.json", "log.csv"]
+    assert (tmp_path / "log.csv").read_text() == "epoch,accuracy\n0,0.5\n"
+
+
+def test_an_unfinished_run_resumes_only_with_its_own_settings(real_dataset: FER2013, tmp_path: Path) -> None:
+    from ferlib.errors import TrainingInterrupted
+    from ferlib.training import InterruptAfter
+
+    config = TrainConfig(architecture="minimal", epochs=2, batch_size=32, limit=128, backup_every_batches=2,
+                         output_dir=str(tmp_path))  # fmt: skip
+    with pytest.raises(TrainingInterrupted):
+        train(config, data=real_dataset, callbacks=[InterruptAfter(3)], verbose=0)
+    assert run_state(tmp_path, config) == "resume"
+    other = TrainConfig(**{**config.__dict__, "learning_rate": 0.01})
+    with pytest.raises(RunExistsError, match="unfinished run"):
+        train(other, data=real_dataset, verbose=0)
+    assert (tmp_path / "backup").is_dir()
+
+
+def test_run_files_name_everything_a_run_writes(finished_run: Path) -> None:
+    assert {path.name for path in finished_run.iterdir()} <= set(RUN_FILES)
