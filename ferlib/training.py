@@ -27,7 +27,7 @@ import tensorflow as tf
 
 import ferlib
 from ferlib.augment import build_augmentation
-from ferlib.card import write_card
+from ferlib.card import card_path, read_card, write_card
 from ferlib.config import TrainConfig
 from ferlib.data import FER2013, Split, load_fer2013
 from ferlib.errors import ModelFileError, RunExistsError, TrainingInterrupted
@@ -154,7 +154,6 @@ def _differences(saved: TrainConfig, config: TrainConfig) -> list[str]:
 
 
 def _finished(out: Path) -> TrainResult:
-    from ferlib.card import read_card
     from ferlib.models import load_model_file
 
     model = load_model_file(out / "model.keras")
@@ -455,6 +454,14 @@ def _best_logged(log_path: Path) -> float | None:
     return max(scores) if scores else None
 
 
+def _teacher_seconds(teacher: str | None) -> float:
+    """The training time a teacher's card reports (members included), 0 without a teacher or card."""
+    if teacher is None or not card_path(teacher).is_file():
+        return 0.0
+    card = read_card(teacher)
+    return float(card.get("total_wall_seconds", card.get("wall_seconds", 0.0)))
+
+
 def _accuracy(model: keras.Model, split: Split) -> float:
     probabilities = model.predict(make_dataset(split, batch_size=256), verbose=0)
     return float(np.mean(probabilities.argmax(axis=1) == split.labels))
@@ -480,6 +487,8 @@ def _card(
         "epochs": len(history),
         "best_epoch": int(np.argmax([row["val_accuracy"] for row in history])) + 1 if history else None,
         "wall_seconds": clock["elapsed_seconds"],
+        # what the model cost in all: this run plus, for a distilled student, its teacher (and its members)
+        "total_wall_seconds": clock["elapsed_seconds"] + _teacher_seconds(config.teacher),
         "training_batches": int(clock["batches"]),  # the last epoch may be partial (``minutes``)
         "machine": describe_machine(),
         "public_test_accuracy": _accuracy(model, validation),
