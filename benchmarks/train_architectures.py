@@ -4,8 +4,7 @@ Each architecture trains for exactly ``--minutes`` of wall time (``TrainConfig.m
 schedule follows the clock and training stops when the time is up), so a small network gets many
 epochs and a large one few. All share one recipe, the one the tutorials use: Adam at 1e-3 with a
 short warm-up, augmentation on, batch 64. PublicTest picks the epoch kept; PrivateTest is measured
-once, at the end. A run that was cut short resumes; a finished one is reused when its configuration
-is unchanged.
+once, at the end. A run that was cut short resumes; ``train`` returns a finished one as it is.
 
 Run:  python benchmarks/train_architectures.py [--minutes 5] [--arch NAME ...] [--precision P]
 Models go to runs/benchmark/<name>/; the table to benchmarks/results/train_architectures.json.
@@ -30,16 +29,6 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).with_name("results") / "train_architectures.json"
 
 
-def finished_card(config: TrainConfig) -> dict | None:
-    """The card of an earlier, complete run with exactly this configuration, if there is one."""
-    card_file = Path(config.output_dir) / "model.json"
-    if not card_file.is_file():
-        return None
-    card = json.loads(card_file.read_text())
-    # Compared as configs, so a field added to TrainConfig later (with its default) still matches.
-    return card if TrainConfig(**card["config"]) == config else None
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=5.0, help="training budget per architecture")
@@ -60,7 +49,7 @@ def main() -> None:
             report_private_test=True,
             output_dir=str(ROOT / "runs" / "benchmark" / name),
         )
-        card = finished_card(config) or train(config, data=data, verbose=2).card
+        card = train(config, data=data, verbose=2).card  # a finished run is read back, not retrained
         epochs = card["training_batches"] / math.ceil(card["training_images"] / config.batch_size)
         rows.append({
             "architecture": name,
