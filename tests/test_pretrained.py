@@ -41,5 +41,10 @@ def test_card_accuracy_is_what_the_model_scores(real_dataset: FER2013) -> None:
 
 
 def test_the_shipped_model_reads_grace_hopper() -> None:
+    """Pinned: Grace Hopper's calm portrait reads as neutral, clearly but not absolutely; her face sits in
+    the upper middle of the 512x600 photo. A new model or detector that changes this must say why."""
     (face,) = EmotionRecognizer().recognize(grace_hopper())
-    assert face.emotion in EMOTIONS and max(face.scores.values()) > 1 / len(EMOTIONS)
+    assert face.emotion == "neutral" and 0.5 <= face.scores["neutral"] <= 0.95, face.scores
+    assert abs(sum(face.scores.values()) - 1) < 1e-4 and list(face.scores) == list(EMOTIONS)
+    centre_x, centre_y = face.box.x + face.box.w / 2, face.box.y + face.box.h / 2
+    assert 220 < centre_x < 310 and 170 < centre_y < 260 and 150 < face.box.w < 300, face.box
