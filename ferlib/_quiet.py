@@ -46,7 +46,7 @@ class _QuietFinder(importlib.abc.MetaPathFinder):
         sys.meta_path.remove(self)  # one import only; also keeps the real finders in charge
         spec = importlib.machinery.PathFinder.find_spec(name)
         if spec is not None and spec.loader is not None:
-            spec.loader = _QuietLoader(spec.loader)  # type: ignore[arg-type]
+            spec.loader = _QuietLoader(spec.loader)
         return spec
 
 

@@ -69,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
         "dir", nargs="?", default=str(DEFAULT_RELATIVE), help="where to put it (default: data/fer2013)"
     )
     download.set_defaults(run=_download)
+    ensemble = commands.add_parser("ensemble", help="one model that averages several models' probabilities")
+    ensemble.add_argument("models", nargs="+", metavar="MODEL", help=".keras files, at least two")
+    ensemble.add_argument("--out", required=True, help="the ensemble's .keras file (its card goes beside it)")
+    ensemble.add_argument("--overwrite", action="store_true", help="replace an existing file and card")
+    ensemble.add_argument("--data", help=f"{DATA_HELP}; the card records PublicTest accuracy")
+    ensemble.set_defaults(run=_ensemble)
     versions = commands.add_parser(
         "versions", help="Python, the machine and the package versions, for bug reports"
     )
@@ -339,6 +345,20 @@ def _info(args: argparse.Namespace) -> int:
         )
     if args.duplicates:
         print(find_duplicates(dataset).summary())
+    return 0
+
+
+def _ensemble(args: argparse.Namespace) -> int:
+    from ferlib.card import read_card
+    from ferlib.data import load_fer2013
+    from ferlib.ensemble import build_ensemble, check_destination, save_ensemble
+
+    out = check_destination(args.out, overwrite=args.overwrite)
+    model = build_ensemble(args.models)
+    data = load_fer2013(args.data, progress=False)
+    save_ensemble(model, out, member_files=args.models, data=data, overwrite=args.overwrite)
+    print(f"written {out} ({out.stat().st_size / 1e6:.1f} MB, {len(args.models)} members)")
+    print(f"PublicTest accuracy: {read_card(out)['public_test_accuracy']:.4f}")
     return 0
 
 

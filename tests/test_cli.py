@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -106,6 +107,12 @@ BAD_INPUT = {
         ["train", "--out", "{tmp}/run", "--data", "{tmp}/missing"],
         "FER-2013 was not found",
     ),
+    "ensemble: one member": (["ensemble", "{not_a_model}", "--out", "{tmp}/ens.keras"], "at least two"),
+    "ensemble: missing member": (
+        ["ensemble", "{tmp}/a.keras", "{tmp}/b.keras", "--out", "{tmp}/ens.keras"],
+        "no such model file",
+    ),
+    "ensemble: existing output": (["ensemble", "{tmp}/a.keras", "--out", "{not_a_model}"], "already exists"),
     "unknown command": (["trian"], "invalid choice: 'trian'"),
 }
 
@@ -201,3 +208,25 @@ def test_export_tflite_from_the_command_line(tiny_model_file: Path, tmp_path: Pa
     out = tmp_path / "tiny.tflite"
     assert main(["export", "--tflite", "float16", "--model", str(tiny_model_file), "--out", str(out)]) == 0
     assert out.stat().st_size > 0
+
+
+def test_ensemble_command_writes_a_model_and_its_card(
+    fer2013_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ferlib.card import read_card
+    from ferlib.pretrained import PRETRAINED_PATH
+
+    members = [shutil.copy(PRETRAINED_PATH, tmp_path / name) for name in ("a.keras", "b.keras")]
+    for member in members:
+        shutil.copy(PRETRAINED_PATH.with_suffix(".json"), Path(member).with_suffix(".json"))
+    out = tmp_path / "ens.keras"
+    assert main(["ensemble", *map(str, members), "--out", str(out), "--data", str(fer2013_dir)]) == 0
+    card = read_card(out)
+    shipped = read_card(PRETRAINED_PATH)
+    assert card["architecture"] == "ensemble" and [m["file"] for m in card["members"]] == [
+        "a.keras",
+        "b.keras",
+    ]
+    # two copies of one model average to that model: the same PublicTest accuracy as its own card
+    assert card["public_test_accuracy"] == pytest.approx(shipped["public_test_accuracy"], abs=1e-6)
+    assert f"PublicTest accuracy: {card['public_test_accuracy']:.4f}" in capsys.readouterr().out

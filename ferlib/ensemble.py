@@ -1,0 +1,199 @@
+"""Ensembles: one Keras model that averages the probabilities of several trained ferlib models.
+
+The ensemble is a plain functional model (an Input, each member nested as a sub-model, a built-in
+``Average``), so its ``.keras`` file loads in Keras safe mode without custom objects and works wherever
+a single ferlib model does: ``evaluate``, ``EmotionRecognizer``, ``export_tflite``.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, TypeAlias
+
+import keras
+import tensorflow as tf
+
+import ferlib
+from ferlib.card import card_path, read_card, write_card
+from ferlib.data import FER2013
+from ferlib.errors import ConfigError, ModelFileError, RunExistsError
+from ferlib.evaluation import evaluate
+from ferlib.io import atomic_path
+from ferlib.labels import EMOTIONS, NUM_CLASSES
+from ferlib.machine import describe_machine
+from ferlib.models import INPUT_SHAPE, count_flops, load_model_file
+
+Member: TypeAlias = keras.Model | str | os.PathLike[str]
+_INPUT_NAME, _AVERAGE_NAME = "pixels", "average"
+
+
+def build_ensemble(members: Sequence[Member], *, names: Sequence[str] | None = None) -> keras.Model:
+    """One model whose output is the mean of its members' 7 probabilities.
+
+    ``members`` are Keras models or paths of ``.keras`` files (loaded in safe mode). Each is copied in
+    under its own name (``names``, by default ``member_0``, ``member_1``, ...), since models saved from
+    the same architecture share names. ``ConfigError`` for fewer than two members or bad names,
+    ``ModelFileError`` for a member that is not a float32 48x48x1 -> 7 classifier.
+    """
+    if len(members) < 2:
+        raise ConfigError(f"an ensemble needs at least two members, got {len(members)}")
+    names = [f"member_{i}" for i in range(len(members))] if names is None else list(names)
+    _check_names(names, len(members))
+    previous_policy = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("float32")
+    try:
+        pixels = keras.Input(INPUT_SHAPE, name=_INPUT_NAME)
+        outputs = [_copy(_member(member), name)(pixels) for member, name in zip(members, names, strict=True)]
+        return keras.Model(pixels, keras.layers.Average(name=_AVERAGE_NAME)(outputs), name="ensemble")
+    finally:
+        keras.mixed_precision.set_global_policy(previous_policy)
+
+
+def save_ensemble(
+    model: keras.Model,
+    path: str | os.PathLike[str],
+    *,
+    member_files: Sequence[str | os.PathLike[str] | None] | None = None,
+    data: FER2013 | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Write ``model`` (from ``build_ensemble``) to ``path`` and its card beside it, both atomically.
+
+    ``member_files`` names the file each member came from (``None`` for one built in memory), in
+    order, so the card can quote the members' own cards. With ``data`` the card also gets the
+    ensemble's PublicTest accuracy. ``RunExistsError`` if ``path`` or its card exists and
+    ``overwrite`` is False; nothing is written before every check has passed.
+    """
+    path = check_destination(path, overwrite=overwrite)
+    card = _card(model, member_files, data)
+    with atomic_path(path) as tmp:
+        model.save(tmp)
+    write_card(path, card)
+    return path
+
+
+def check_destination(path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+    """``path`` as a ``Path`` if an ensemble may be saved there: a ``.keras`` name, and neither it nor its
+    card already there unless ``overwrite`` (``RunExistsError``); callers check before loading members."""
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise ConfigError(f"an ensemble is saved as a .keras file, got {path}")
+    if not overwrite and (path.exists() or card_path(path).exists()):
+        raise RunExistsError(
+            f"{path} or its card already exists; choose another file, or pass --overwrite "
+            "(overwrite=True) to replace them"
+        )
+    return path
+
+
+def _card(
+    model: keras.Model,
+    member_files: Sequence[str | os.PathLike[str] | None] | None = None,
+    data: FER2013 | None = None,
+) -> dict[str, Any]:
+    """The model card of an ensemble: its members (from their own cards where they have one), its size,
+    and the training time of all its members together."""
+    members = _members(model)
+    files = [None] * len(members) if member_files is None else list(member_files)
+    if len(files) != len(members):
+        raise ConfigError(f"{len(files)} member files given for an ensemble of {len(members)} members")
+    rows = [_member_row(member, file) for member, file in zip(members, files, strict=True)]
+    fingerprints = {row["data_fingerprint"] for row in rows}
+    seconds = [row["wall_seconds"] for row in rows]
+    public = evaluate(model, "PublicTest", data=data) if data is not None else None
+    return {
+        "architecture": "ensemble",
+        "members": rows,
+        "parameters": int(model.count_params()),
+        "flops_per_image": sum(count_flops(member) for member in members),
+        "labels": list(EMOTIONS),
+        "input": "48x48x1 float pixels in 0-255 (the model rescales)",
+        "data_fingerprint": fingerprints.pop() if len(fingerprints) == 1 else None,
+        "epochs": None,  # the ensemble itself is not trained
+        # What the model cost to make: its members' training, unknown if one member has no card.
+        "wall_seconds": None if None in seconds else round(sum(seconds), 1),
+        "machine": describe_machine(),
+        "public_test_accuracy": public.accuracy if public else None,
+        "public_test_images": len(public.labels) if public else None,
+        "private_test_accuracy": None,
+        "ferlib_version": ferlib.__version__,
+        "keras_version": keras.__version__,
+        "tensorflow_version": tf.__version__,
+        "config": {"member_files": [None if f is None else str(f) for f in files]},
+        "command": shlex.join(sys.argv) if sys.argv and sys.argv[0] else None,
+    }
+
+
+def _members(model: keras.Model) -> list[keras.Model]:
+    """The member models nested in an ensemble, in order; ``ConfigError`` for any other model."""
+    members = [layer for layer in model.layers if isinstance(layer, keras.Model)]
+    if len(members) < 2 or not isinstance(model.layers[-1], keras.layers.Average):
+        raise ConfigError(f"model {model.name!r} is not an ensemble made by build_ensemble")
+    return members
+
+
+def _check_names(names: list[str], count: int) -> None:
+    if len(names) != count:
+        raise ConfigError(f"{len(names)} names given for {count} members")
+    taken = {_INPUT_NAME, _AVERAGE_NAME}
+    for name in names:
+        if not name or "/" in name or name in taken:
+            raise ConfigError(
+                f"member name {name!r} is empty, contains '/', repeats another name or is one of the "
+                f"ensemble's own layers ({_INPUT_NAME!r}, {_AVERAGE_NAME!r})"
+            )
+        taken.add(name)
+
+
+def _member(member: Member) -> keras.Model:
+    """A member as a checked Keras model: loaded if it is a path, refused if it cannot take part."""
+    label = str(member) if not isinstance(member, keras.Model) else f"member model {member.name!r}"
+    model = member if isinstance(member, keras.Model) else load_model_file(member)
+    if not isinstance(model, keras.Model):
+        raise ModelFileError(f"{label}: only .keras models can be ensemble members")
+    if len(model.inputs) != 1 or tuple(model.inputs[0].shape[1:]) != INPUT_SHAPE:
+        shapes = [tuple(tensor.shape[1:]) for tensor in model.inputs]
+        raise ModelFileError(f"{label}: takes inputs of shape {shapes}, expected one of shape {INPUT_SHAPE}")
+    if len(model.outputs) != 1 or tuple(model.outputs[0].shape[1:]) != (NUM_CLASSES,):
+        shapes = [tuple(tensor.shape[1:]) for tensor in model.outputs]
+        raise ModelFileError(f"{label}: outputs {shapes}, expected {NUM_CLASSES} class probabilities")
+    policies = sorted({layer.dtype_policy.name for layer in _layers(model)} - {"float32"})
+    if policies:
+        raise ModelFileError(
+            f"{label}: computes in {', '.join(policies)}; ensemble members must be float32 inference "
+            "models (the model.keras that ferlib train saves)"
+        )
+    return model
+
+
+def _layers(model: keras.Model) -> Iterator[keras.layers.Layer]:
+    """``model`` and every layer inside it, nested models included."""
+    yield model
+    for layer in model.layers:
+        yield from _layers(layer) if isinstance(layer, keras.Model) else (layer,)
+
+
+def _copy(model: keras.Model, name: str) -> keras.Model:
+    """``model`` rebuilt under ``name`` with the same weights, leaving the caller's model untouched."""
+    copy = type(model).from_config({**model.get_config(), "name": name})
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def _member_row(member: keras.Model, file: str | os.PathLike[str] | None) -> dict[str, Any]:
+    """What the card says about one member: from the member's own card when its file has one."""
+    card = read_card(file) if file is not None and card_path(file).is_file() else {}
+    return {
+        "name": member.name,
+        "file": None if file is None else Path(file).name,
+        "architecture": card.get("architecture"),
+        "parameters": int(member.count_params()),
+        "public_test_accuracy": card.get("public_test_accuracy"),
+        "data_fingerprint": card.get("data_fingerprint"),
+        "wall_seconds": card.get("wall_seconds"),
+        "machine": card.get("machine"),
+    }
