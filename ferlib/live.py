@@ -3,6 +3,11 @@
 The loop keeps the notebook kernel free, always works on the newest frame (older ones are dropped,
 so the picture never lags behind), releases its source when stopped, and reports a camera that
 does not open, or stops delivering frames, as a ``CameraError``.
+
+Failures never die silently in a thread. Whatever goes wrong once the loop runs (the camera, the
+recognizer, drawing, or the caller's ``on_frame``) ends the loop the same way: the first exception is
+kept in ``loop.error``, both threads stop, the source is released (the camera light goes off), and
+``on_error`` (if given) is called once with the exception. ``LiveView`` uses it to show the message.
 """
 
 from __future__ import annotations
@@ -15,16 +20,12 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from ferlib.errors import FerlibError
+from ferlib.errors import CameraError, FerlibError
 from ferlib.recognizer import EmotionRecognizer, FaceEmotion, draw_face
 
 #: Live views detect faces on a copy of each frame at most this wide: four times fewer pixels than a
 #: 640x480 webcam frame, for faces of about 60 pixels and more, which is what a webcam shows.
 LIVE_DETECTION_SIDE = 320
-
-
-class CameraError(FerlibError, RuntimeError):
-    """A camera or video source could not be opened, or stopped delivering frames."""
 
 
 @dataclass
@@ -63,11 +64,21 @@ def open_source(source: int | str) -> cv2.VideoCapture:
     return capture
 
 
+def error_message(error: BaseException) -> str:
+    """One line for the user: ferlib's own messages as they are, anything else with its type's name."""
+    if isinstance(error, FerlibError):
+        return str(error)
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
 class LiveLoop:
     """Recognise emotions on a live source in the background and hand each result to ``on_frame``.
 
     >>> loop = LiveLoop(EmotionRecognizer(), source=0, on_frame=lambda frame: print(frame.fps))
     >>> loop.start(); ...; loop.stop()
+
+    ``on_frame`` and ``on_error`` run in the loop's worker thread. An exception in ``on_frame`` (or in
+    recognition) stops the loop and releases the source like a camera failure: see the module docstring.
     """
 
     def __init__(
@@ -77,10 +88,12 @@ class LiveLoop:
         on_frame: Callable[[LiveFrame], None] | None = None,
         *,
         realtime: bool = True,
+        on_error: Callable[[Exception], None] | None = None,
     ) -> None:
         self.recognizer = recognizer
         self.source = source
         self.on_frame = on_frame
+        self.on_error = on_error  # called once, after the source is released, when the loop ends on an error
         self.realtime = realtime  # video files play at their own speed; False reads them as fast as possible
         self.error: Exception | None = None
         self.last: LiveFrame | None = None
@@ -89,6 +102,7 @@ class LiveLoop:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._latest = _Latest()
+        self._error_lock = threading.Lock()
 
     @property
     def running(self) -> bool:
@@ -103,14 +117,13 @@ class LiveLoop:
         """Open the source and start reading and recognising; returns at once."""
         if self.running:
             return self
-        self._capture = open_source(self.source)
+        self._capture = capture = open_source(self.source)
         self._stop.clear()
         self._latest = _Latest()
         self.error = None
-        self._threads = [
-            threading.Thread(target=self._read, name="ferlib-live-reader", daemon=True),
-            threading.Thread(target=self._work, name="ferlib-live-worker", daemon=True),
-        ]
+        reader = threading.Thread(target=self._read, args=(capture,), name="ferlib-live-reader", daemon=True)
+        worker = threading.Thread(target=self._work, args=(reader,), name="ferlib-live-worker", daemon=True)
+        self._threads = [reader, worker]
         for thread in self._threads:
             thread.start()
         return self
@@ -121,7 +134,8 @@ class LiveLoop:
         with self._latest.lock:
             self._latest.lock.notify_all()
         for thread in self._threads:
-            thread.join(timeout)
+            if thread is not threading.current_thread():  # ``on_frame`` may stop its own loop
+                thread.join(timeout)
         self._release()
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -149,31 +163,57 @@ class LiveLoop:
             self._capture.release()
             self._capture = None
 
-    def _read(self) -> None:
-        capture, latest = self._capture, self._latest
-        assert capture is not None
-        interval = 1.0 / (capture.get(cv2.CAP_PROP_FPS) or 30.0)
-        is_file = isinstance(self.source, str)
-        next_time = time.monotonic()
-        while not self._stop.is_set():
-            ok, frame = capture.read()
-            if not ok:
-                if not is_file:
-                    self.error = CameraError(f"camera {self.source} stopped delivering frames")
-                break
-            with latest.lock:
-                if latest.frame is not None:
-                    latest.dropped += 1
-                latest.frame, latest.number = frame, latest.number + 1
-                latest.lock.notify()
-            if is_file and self.realtime:
-                next_time += interval
-                time.sleep(max(0.0, next_time - time.monotonic()))
-        with latest.lock:
-            latest.ended = True
-            latest.lock.notify()
+    def _fail(self, error: Exception) -> None:
+        """Keep the first error and stop both threads."""
+        with self._error_lock:
+            if self.error is None:
+                self.error = error
+        self._stop.set()
 
-    def _work(self) -> None:
+    def _read(self, capture: cv2.VideoCapture) -> None:
+        latest = self._latest
+        try:
+            interval = 1.0 / (capture.get(cv2.CAP_PROP_FPS) or 30.0)
+            is_file = isinstance(self.source, str)
+            next_time = time.monotonic()
+            while not self._stop.is_set():
+                ok, frame = capture.read()
+                if not ok:
+                    if not is_file:
+                        self._fail(CameraError(f"camera {self.source} stopped delivering frames"))
+                    break
+                with latest.lock:
+                    if latest.frame is not None:
+                        latest.dropped += 1
+                    latest.frame, latest.number = frame, latest.number + 1
+                    latest.lock.notify()
+                if is_file and self.realtime:
+                    next_time += interval
+                    time.sleep(max(0.0, next_time - time.monotonic()))
+        except Exception as error:  # reported in ``error``, never lost in a thread
+            self._fail(error)
+        finally:
+            # The reader owns the capture, so it releases it itself: never while another thread reads it,
+            # and at once when the loop ends on its own (the end of a video, or an error).
+            capture.release()
+            if self._capture is capture:
+                self._capture = None
+            with latest.lock:
+                latest.ended = True
+                latest.lock.notify_all()
+
+    def _work(self, reader: threading.Thread) -> None:
+        try:
+            self._recognise_frames()
+        except Exception as error:  # recognition, drawing or ``on_frame``: reported, never lost in a thread
+            self._fail(error)
+        finally:
+            if self.error is not None:
+                reader.join(5.0)  # the source is released (unless a read hangs) before the user hears of it
+                if self.on_error is not None:
+                    self.on_error(self.error)
+
+    def _recognise_frames(self) -> None:
         latest = self._latest
         times: list[float] = []
         while not self._stop.is_set():
@@ -183,12 +223,7 @@ class LiveLoop:
                 if latest.frame is None:
                     return
                 frame, number, latest.frame = latest.frame, latest.number, None
-            try:
-                faces = self.recognizer.recognize(frame)
-            except Exception as error:  # report it to the user instead of dying silently in a thread
-                self.error = error
-                self._stop.set()
-                return
+            faces = self.recognizer.recognize(frame)
             for face in faces:
                 draw_face(frame, face)
             now = time.monotonic()

@@ -10,7 +10,7 @@ import cv2
 import ipywidgets as widgets
 
 from ferlib.labels import COLOURS, EMOTIONS
-from ferlib.live import LIVE_DETECTION_SIDE, LiveFrame, LiveLoop
+from ferlib.live import LIVE_DETECTION_SIDE, LiveFrame, LiveLoop, error_message
 from ferlib.recognizer import EmotionRecognizer, FaceEmotion
 
 
@@ -34,7 +34,11 @@ def emotion_bars_html(faces: list[FaceEmotion]) -> str:
 
 class LiveView:
     """Start / stop, a source (camera index or video file), the annotated picture, FPS, per-face emotion
-    bars and a snapshot button, for a camera on the machine that runs the kernel."""
+    bars and a snapshot button, for a camera on the machine that runs the kernel.
+
+    When the loop ends on an error (the camera, recognition, or showing a frame), the status line says
+    ``stopped: <the error>`` at once and the buttons go back to Start, as after pressing Stop.
+    """
 
     def __init__(
         self,
@@ -69,26 +73,38 @@ class LiveView:
     def start(self) -> None:
         text = self.source.value.strip()
         source: int | str = int(text) if text.isdigit() else text
-        self.loop = LiveLoop(self.recognizer, source, on_frame=self._show)
-        try:
-            self.loop.start()
-        except Exception as error:  # shown in the UI: a camera that does not open is an expected case
-            self.status.value = str(error)
-            self.loop = None
-            return
-        self.status.value = f"running on {source!r}"
-        self.start_button.disabled, self.stop_button.disabled, self.snapshot_button.disabled = (
-            True,
-            False,
-            False,
+        loop = LiveLoop(
+            self.recognizer, source, on_frame=self._show, on_error=lambda error: self._failed(loop, error)
         )
+        self.loop = loop
+        snapshot_was_disabled = self.snapshot_button.disabled
+        # The running state goes up before the threads start, so an error on the first frame (shown by
+        # ``_failed`` from the loop's thread) cannot be overwritten by it.
+        self.status.value = f"running on {source!r}"
+        self.start_button.disabled, self.stop_button.disabled = True, False
+        self.snapshot_button.disabled = False
+        try:
+            loop.start()
+        except Exception as error:  # shown in the UI: a camera that does not open is an expected case
+            self.status.value = error_message(error)
+            self.loop = None
+            self.start_button.disabled, self.stop_button.disabled = False, True
+            self.snapshot_button.disabled = snapshot_was_disabled
 
     def stop(self) -> None:
         if self.loop is not None:
             self.loop.stop()
             problem = self.loop.error
-            self.status.value = f"stopped: {problem}" if problem else "stopped; source released"
+            self.status.value = (
+                f"stopped: {error_message(problem)}" if problem else "stopped; source released"
+            )
         self.start_button.disabled, self.stop_button.disabled = False, True
+
+    def _failed(self, loop: LiveLoop, error: Exception) -> None:
+        """The loop ended on an error (in its own thread, its source released): say so, as Stop would."""
+        if loop is self.loop:
+            self.status.value = f"stopped: {error_message(error)}"
+            self.start_button.disabled, self.stop_button.disabled = False, True
 
     def snapshot(self) -> Path | None:
         """Save the newest annotated frame as a PNG and return its path."""

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
 import cv2
 import pytest
 
@@ -58,3 +63,164 @@ def test_the_front_end_module_ships_with_the_package() -> None:
     esm = BrowserCamera._esm
     text = esm.read_text() if hasattr(esm, "read_text") else str(esm)
     assert "getUserMedia" in text and "msg:custom" in text and "export default" in text
+
+
+class BrokenModel:
+    """A recognizer whose model fails the way a real one can (out of memory, a bad backend)."""
+
+    def recognize(self, frame: object) -> list:
+        raise RuntimeError("CUDA out of memory")
+
+
+def _sending(camera: BrowserCamera) -> list[dict]:
+    sent: list[dict] = []
+    camera.send = lambda content, buffers=None: sent.append(content)  # type: ignore[method-assign]
+    return sent
+
+
+def _send_frame(camera: BrowserCamera, seq: int, buffers: list | None = None) -> None:
+    """What the page sends: a numbered frame message with the JPEG as its one buffer."""
+    jpeg = [memoryview(jpeg_of_grace_hopper())] if buffers is None else buffers
+    camera._on_message(camera, {"type": "frame", "seq": seq, "width": 480}, jpeg)
+
+
+def test_every_frame_gets_one_answer_even_when_the_model_raises(camera: BrowserCamera) -> None:
+    working = camera.recognizer
+    sent = _sending(camera)
+    camera.recognizer = BrokenModel()  # type: ignore[assignment]
+    _send_frame(camera, 7)
+    assert len(sent) == 1
+    assert sent[0]["type"] == "faces" and sent[0]["seq"] == 7 and sent[0]["faces"] == []
+    assert sent[0]["error"] == "RuntimeError: CUDA out of memory"  # one line for the status line
+    assert isinstance(camera.last_error, RuntimeError) and camera.frames_received == 1
+    # The policy is to keep going: once the model works again, the next frame is recognised as usual.
+    camera.recognizer = working
+    _send_frame(camera, 8)
+    assert len(sent) == 2 and sent[1]["seq"] == 8 and sent[1]["error"] is None and len(sent[1]["faces"]) == 1
+    assert camera.last_error is None and camera.frames_received == 2
+
+
+def test_a_frame_message_without_its_jpeg_is_answered(camera: BrowserCamera) -> None:
+    sent = _sending(camera)
+    _send_frame(camera, 1, [])
+    _send_frame(camera, 2, [b""])
+    assert [reply["seq"] for reply in sent] == [1, 2]
+    assert "without its JPEG" in sent[0]["error"] and "not a decodable JPEG" in sent[1]["error"]
+
+
+def test_the_answer_goes_out_even_when_updating_the_widget_fails(
+    camera: BrowserCamera, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent = _sending(camera)
+    monkeypatch.setattr(BrowserCamera, "last_faces", property(lambda self: [], _raise_on_set))
+    with pytest.raises(OSError, match="comm closed"):
+        _send_frame(camera, 3)
+    assert len(sent) == 1 and sent[0]["seq"] == 3 and len(sent[0]["faces"]) == 1
+
+
+def _raise_on_set(self: BrowserCamera, value: object) -> None:
+    raise OSError("comm closed")
+
+
+#: A stand-in for the page, enough to run the widget's front end in Node: DOM elements, a camera stream,
+#: a canvas whose ``toBlob`` yields what the test queues (``null`` included), a clock, and the model.
+PAGE = r"""
+class Element {
+  constructor(tag) {
+    this.tagName = tag; this.children = []; this.dataset = {}; this.listeners = {}; this.textContent = "";
+    const classes = new Set();
+    this.classList = { add: (c) => classes.add(c), contains: (c) => classes.has(c),
+                       toggle: (c, on) => (on ? classes.add(c) : classes.delete(c)) };
+  }
+  append(...children) { this.children.push(...children); }
+  addEventListener(type, listener) { (this.listeners[type] ||= []).push(listener); }
+  click() { for (const listener of this.listeners.click || []) listener(); }
+  getContext() {
+    const nothing = () => {};
+    return { canvas: this, clearRect: nothing, drawImage: nothing, strokeRect: nothing, fillRect: nothing,
+             fillText: nothing, measureText: () => ({ width: 40 }) };
+  }
+  toBlob(callback) { const blob = blobs.shift(); setTimeout(() => callback(blob), 0); }
+}
+const blobs = [];
+const jpeg = { arrayBuffer: async () => new ArrayBuffer(8) };
+let clock = 0, tick = null;
+const track = { stopped: false, stop() { this.stopped = true; }, addEventListener() {} };
+const stream = { getTracks: () => [track], getVideoTracks: () => [track] };
+const define = (name, value) => Object.defineProperty(globalThis, name, { value, configurable: true });
+define("document", { createElement: (tag) => Object.assign(new Element(tag), tag === "video"
+  ? { videoWidth: 640, videoHeight: 480, clientWidth: 640, clientHeight: 480 } : { width: 0, height: 0 }) });
+define("navigator", { mediaDevices: { getUserMedia: async () => stream } });
+define("performance", { now: () => clock });
+define("setInterval", (callback) => { tick = callback; return 1; });
+define("clearInterval", () => { tick = null; });
+
+const sent = [];
+let reply = null;
+const settings = { frame_width: 480, max_fps: 8, autostart: false };
+const model = { get: (name) => settings[name], send: (content, _, buffers) => sent.push({ content, buffers }),
+                on: (event, handler) => { if (event === "msg:custom") reply = handler; } };
+const { default: widget } = await import(process.argv[1]);
+const el = new Element("div");
+widget.render({ model, el });
+const [button, status] = el.children;
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+const log = {};
+const look = (name) => (log[name] = { status: status.textContent, error: el.dataset.error ?? null,
+  red: status.classList.contains("ferlib-error"), sent: sent.map((m) => m.content.seq) });
+const answer = (seq, extra) =>
+  reply({ type: "faces", seq, faces: [], width: 480, milliseconds: 4, error: null, ...extra });
+const face = { box: [100, 80, 120, 120], emotion: "happy", scores: { happy: 0.9 } };
+
+button.click(); await settle(); look("started");
+blobs.push(null); tick(); await settle(); look("null blob");
+blobs.push(jpeg); tick(); await settle(); look("next tick");
+tick(); clock += 6000; tick(); look("kernel silent");
+answer(log["next tick"].sent[0], { error: "RuntimeError: CUDA out of memory" }); look("kernel error");
+blobs.push(jpeg); tick(); await settle(); look("after the error");
+answer(log["next tick"].sent[0], { faces: [face] }); look("stale answer");
+answer(sent.at(-1).content.seq, { faces: [face] }); look("faces");
+blobs.push(jpeg); tick(); await settle();
+button.click(); look("stopped");
+answer(sent.at(-1).content.seq, { faces: [face] }); look("late answer");
+log.buffers = sent.map((m) => m.buffers.length);
+log.trackStopped = track.stopped;
+console.log(JSON.stringify(log));
+"""
+
+
+def test_the_front_end_never_stalls_on_a_null_blob_or_a_kernel_error(tmp_path: Path) -> None:
+    """The page's own logic, run in Node (headless Chromium runs it for real in tests/browser)."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("Node.js is not installed")
+    esm = BrowserCamera._esm
+    module = tmp_path / "browser_camera.mjs"  # .mjs: an ES module whatever Node's version
+    module.write_text(esm.read_text() if hasattr(esm, "read_text") else str(esm))
+    run = subprocess.run(
+        [node, "--input-type=module", "-e", PAGE, module.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    log = json.loads(run.stdout)
+    assert log["started"]["status"] == "camera on" and log["started"]["sent"] == []
+    # ``toBlob`` gave nothing: no frame goes out, the status says so, and the next tick tries again.
+    assert "could not encode" in log["null blob"]["status"] and log["null blob"]["red"]
+    assert log["null blob"]["sent"] == []
+    assert len(log["next tick"]["sent"]) == 1
+    # One frame at a time: a silent kernel gets no second frame, but the user is told.
+    assert log["kernel silent"]["sent"] == log["next tick"]["sent"]
+    assert log["kernel silent"]["status"].startswith("no answer from the kernel for 6 s")
+    # A kernel error is shown in the status line, and the next frame goes out: the camera keeps going.
+    assert log["kernel error"]["status"] == "kernel: RuntimeError: CUDA out of memory"
+    assert log["kernel error"]["red"] and log["kernel error"]["error"] == log["kernel error"]["status"]
+    assert len(log["after the error"]["sent"]) == 2
+    assert log["stale answer"]["status"] == log["kernel error"]["status"]  # an old frame's answer
+    assert log["faces"]["status"].startswith("happy") and log["faces"]["error"] is None
+    assert not log["faces"]["red"]
+    assert log["stopped"]["status"] == "camera off" and log["late answer"]["status"] == "camera off"
+    assert log["trackStopped"] and log["buffers"] == [1, 1, 1]
+    assert len(set(log["late answer"]["sent"])) == 3  # every frame numbered differently

@@ -121,6 +121,84 @@ def test_camera_that_disappears_mid_stream_is_reported(
     assert camera.released
 
 
+class FailingRecognizer:
+    """The real recognizer for ``good`` frames, then a model that raises, as a broken one would."""
+
+    def __init__(self, recognizer: EmotionRecognizer, good: int) -> None:
+        self.recognizer, self.good = recognizer, good
+
+    def recognize(self, frame: np.ndarray) -> list:
+        if self.good <= 0:
+            raise RuntimeError("the model ran out of memory")
+        self.good -= 1
+        return self.recognizer.recognize(frame)
+
+
+def _spy_on_captures(monkeypatch: pytest.MonkeyPatch) -> list[cv2.VideoCapture]:
+    """The real ``open_source``, keeping every capture it opens so a test can see it closed."""
+    opened: list[cv2.VideoCapture] = []
+    real = live.open_source
+
+    def spy(source: int | str) -> cv2.VideoCapture:
+        opened.append(real(source))
+        return opened[-1]
+
+    monkeypatch.setattr(live, "open_source", spy)
+    return opened
+
+
+def _wait_until_ended(loop: LiveLoop, seconds: float = 30.0) -> None:
+    """Wait without ``stop()`` or ``wait()``, which would release the source themselves."""
+    deadline = time.monotonic() + seconds
+    while loop.running and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_an_on_frame_callback_that_raises_stops_the_loop_and_releases_the_video(
+    recognizer: EmotionRecognizer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened = _spy_on_captures(monkeypatch)
+    video = face_video(tmp_path / "long.mp4", frames=60, fps=10.0)  # six seconds, played in real time
+    shown: list[int] = []
+    reported: list[Exception] = []
+
+    def show(frame: live.LiveFrame) -> None:
+        shown.append(frame.index)
+        if len(shown) == 2:
+            raise KeyError("no such widget")
+
+    loop = LiveLoop(recognizer, str(video), on_frame=show)
+    loop.on_error = reported.append  # as ``on_error=`` would
+    loop.start()
+    _wait_until_ended(loop)
+    assert isinstance(loop.error, KeyError) and reported == [loop.error]
+    assert not loop.running and loop.released and not opened[0].isOpened()
+    assert len(shown) == 2 and loop.processed == 2  # nothing processed after the failure
+
+
+def test_a_recognizer_that_raises_stops_the_loop_and_releases_the_video(
+    recognizer: EmotionRecognizer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened = _spy_on_captures(monkeypatch)
+    video = face_video(tmp_path / "long.mp4", frames=60, fps=10.0)
+    reported: list[Exception] = []
+    loop = LiveLoop(FailingRecognizer(recognizer, good=1), str(video))  # type: ignore[arg-type]
+    loop.on_error = reported.append
+    loop.start()
+    _wait_until_ended(loop)
+    assert isinstance(loop.error, RuntimeError) and "out of memory" in str(loop.error)
+    assert not loop.running and loop.released and not opened[0].isOpened()
+    assert reported == [loop.error]
+
+
+def test_on_frame_may_stop_its_own_loop(recognizer: EmotionRecognizer, tmp_path: Path) -> None:
+    video = face_video(tmp_path / "long.mp4", frames=60, fps=10.0)
+    loop = LiveLoop(recognizer, str(video), on_frame=lambda frame: loop.stop())
+    loop.start()
+    _wait_until_ended(loop)
+    assert loop.error is None and not loop.running and loop.released and loop.processed == 1
+
+
 def test_live_view_buttons_drive_the_loop(recognizer: EmotionRecognizer, tmp_path: Path) -> None:
     video = face_video(tmp_path / "view.mp4", frames=40, fps=10.0)
     view = LiveView(recognizer, source=str(video), snapshot_dir=tmp_path / "snaps")
@@ -142,6 +220,30 @@ def test_live_view_shows_a_camera_error_instead_of_raising(recognizer: EmotionRe
     view = LiveView(recognizer, source=98)
     view.start_button.click()
     assert "did not open" in view.status.value and view.start_button.disabled is False
+
+
+@pytest.mark.parametrize("failure", ["recognition", "display"])
+def test_live_view_shows_an_error_that_ends_the_loop(
+    recognizer: EmotionRecognizer, tmp_path: Path, failure: str
+) -> None:
+    video = face_video(tmp_path / "view.mp4", frames=60, fps=10.0)
+    if failure == "recognition":
+        view = LiveView(FailingRecognizer(recognizer, good=2), source=str(video))  # type: ignore[arg-type]
+        expected = "stopped: RuntimeError: the model ran out of memory"
+    else:
+        view = LiveView(recognizer, source=str(video))
+
+        def show(frame: live.LiveFrame) -> None:
+            raise OSError("the display went away")
+
+        view._show = show  # type: ignore[method-assign]
+        expected = "stopped: OSError: the display went away"
+    view.start_button.click()
+    assert view.loop is not None
+    _wait_until_ended(view.loop)
+    assert view.status.value == expected  # one line, at once, without pressing Stop
+    assert view.start_button.disabled is False and view.stop_button.disabled is True
+    assert view.loop.released and not view.loop.running
 
 
 def test_emotion_bars_name_every_emotion() -> None:

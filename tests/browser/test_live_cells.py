@@ -4,6 +4,7 @@ video of a real face photo) and the kernel camera driven by a video file."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from jupyter_lab import ARTIFACTS, BrowserPage, JupyterLab, open_notebook, run_all_cells
@@ -65,6 +66,67 @@ def test_browser_camera_draws_the_face_and_its_emotion(
     page.wait_for_timeout(2_000)  # a reply on localhost arrives in milliseconds
     assert widget.locator(".ferlib-status").inner_text() == "camera off"
     assert widget.locator("canvas.ferlib-overlay").evaluate(opaque) == 0
+    assert live_notebook.errors == []
+
+
+#: In the page: the first ``toBlob`` gives ``null`` (as a browser may, for a frame it cannot encode), and
+#: every text the status line shows is kept, however briefly, in ``window.ferlibStatuses``.
+NULL_BLOB_ONCE = """() => {
+  const real = HTMLCanvasElement.prototype.toBlob;
+  let nulls = 1;
+  HTMLCanvasElement.prototype.toBlob = function (callback, ...rest) {
+    if (nulls > 0) { nulls -= 1; setTimeout(() => callback(null), 0); return; }
+    return real.call(this, callback, ...rest);
+  };
+  window.ferlibStatuses = [];
+  const status = document.querySelector(".ferlib-browser-camera .ferlib-status");
+  new MutationObserver(() => window.ferlibStatuses.push(status.textContent))
+    .observe(status, { childList: true, characterData: true, subtree: true });
+}"""
+BREAK_THE_MODEL = """exec('''
+class _Broken:
+    def recognize(self, frame):
+        raise RuntimeError("the model is broken")
+_working, camera.recognizer = camera.recognizer, _Broken()
+''')"""
+
+
+def test_browser_camera_keeps_going_after_a_null_blob_and_a_kernel_error(
+    live_notebook: BrowserPage, jupyterlab: JupyterLab
+) -> None:
+    page = live_notebook.page
+    widget = page.locator(".ferlib-browser-camera")
+    widget.scroll_into_view_if_needed()
+    page.evaluate(NULL_BLOB_ONCE)
+    faces_shown = "() => Number(document.querySelector('.ferlib-browser-camera').dataset.faces || 0) > 0"
+    widget.locator("button").click()
+    page.wait_for_function(faces_shown, timeout=60_000)  # the loop went on after the frame it lost
+    statuses = page.evaluate("window.ferlibStatuses")
+    assert any("could not encode" in text for text in statuses), statuses
+
+    jupyterlab.evaluate(NOTEBOOK, BREAK_THE_MODEL)
+    status = widget.locator(".ferlib-status")
+    page.wait_for_function(
+        "() => (document.querySelector('.ferlib-browser-camera').dataset.error || '').includes('broken')",
+        timeout=60_000,
+    )
+    assert status.inner_text() == "kernel: RuntimeError: the model is broken"
+    assert widget.locator("button").inner_text() == "Stop camera"  # the camera stays on
+    # ... and frames keep coming while the model fails: each error was an answer, not a stall.
+    frames, deadline = jupyterlab.evaluate(NOTEBOOK, "camera.frames_received"), time.monotonic() + 60
+    while jupyterlab.evaluate(NOTEBOOK, "camera.frames_received") < frames + 2:
+        assert time.monotonic() < deadline, "no frame came after the kernel reported an error"
+        page.wait_for_timeout(500)
+    assert "broken" in status.inner_text()
+
+    jupyterlab.evaluate(NOTEBOOK, "exec('camera.recognizer = _working')")
+    page.wait_for_function(
+        "() => !document.querySelector('.ferlib-browser-camera').dataset.error"
+        " && Number(document.querySelector('.ferlib-browser-camera').dataset.faces || 0) > 0",
+        timeout=60_000,
+    )
+    widget.locator("button", has_text="Stop camera").click()
+    assert status.inner_text() == "camera off"
     assert live_notebook.errors == []
 
 
