@@ -10,7 +10,7 @@ import io
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import seaborn as sns
@@ -124,14 +124,14 @@ def compare_runs(runs: Mapping[str, Sequence[Mapping[str, float]]], metric: str 
 
 
 def parameters_vs_accuracy(
-    rows: Sequence[Mapping[str, object]], accuracy: str = "public_test_accuracy"
+    rows: Sequence[Mapping[str, Any]], accuracy: str = "public_test_accuracy"
 ) -> Figure:
     """Each architecture as a point: parameters (log scale) against accuracy, labelled with its name."""
     figure = Figure(figsize=(7, 4))
     ax = figure.subplots()
     for row in rows:
-        ax.scatter(float(row["parameters"]), float(row[accuracy]), s=60)  # type: ignore[arg-type]
-        ax.annotate(str(row["architecture"]), (row["parameters"], row[accuracy]),  # type: ignore[arg-type]
+        ax.scatter(row["parameters"], row[accuracy], s=60)
+        ax.annotate(str(row["architecture"]), (row["parameters"], row[accuracy]),
                     textcoords="offset points", xytext=(6, 4), fontsize=9)  # fmt: skip
     ax.set_xscale("log")
     ax.set_xlabel("parameters")
