@@ -41,6 +41,7 @@ def teacher_probabilities(
     from ferlib.evaluation import predict_proba
     from ferlib.models import load_model_file
 
+    print(f"teacher {teacher.name}: predicting {len(faces):,} faces once; later runs read {path}", flush=True)
     probabilities = predict_proba(load_model_file(teacher), faces)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp, tmp.open("wb") as handle:
