@@ -230,3 +230,10 @@ def test_ensemble_command_writes_a_model_and_its_card(
     # two copies of one model average to that model: the same PublicTest accuracy as its own card
     assert card["public_test_accuracy"] == pytest.approx(shipped["public_test_accuracy"], abs=1e-6)
     assert f"PublicTest accuracy: {card['public_test_accuracy']:.4f}" in capsys.readouterr().out
+
+
+def test_evaluate_measures_public_test_unless_asked() -> None:
+    from ferlib.cli import _parser
+
+    assert _parser().parse_args(["evaluate"]).split == "PublicTest"
+    assert _parser().parse_args(["evaluate", "--split", "PrivateTest"]).split == "PrivateTest"
