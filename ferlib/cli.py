@@ -114,6 +114,9 @@ def _parser() -> argparse.ArgumentParser:
     video.add_argument("--out", help="write an annotated MP4 here")
     video.add_argument("--csv", help="write one row per face per frame here")
     video.add_argument("--model", help=MODEL_HELP)
+    video.add_argument(
+        "--window", type=int, default=5, help="smooth each face's scores over about this many frames (1: off)"
+    )
     video.set_defaults(run=_video)
 
     export = commands.add_parser("export", help="export a model for TensorFlow Lite (LiteRT)")
@@ -215,9 +218,14 @@ def _detect(args: argparse.Namespace) -> int:
 def _video(args: argparse.Namespace) -> int:
     from ferlib.video import process_video
 
-    frames = process_video(_recognizer(args.model), args.input, out=args.out, csv_path=args.csv)
-    with_faces = sum(1 for faces in frames if faces)
-    print(f"{args.input}: {len(frames)} frames, faces in {with_faces}")
+    result = process_video(
+        _recognizer(args.model), args.input, out=args.out, csv_path=args.csv, window=args.window
+    )
+    with_faces = sum(1 for faces in result if faces)
+    tracks = len({face.track for faces in result for face in faces})
+    print(
+        f"{args.input}: {len(result)} frames at {result.fps:g} fps, faces in {with_faces}, {tracks} tracked"
+    )
     for path in (args.out, args.csv):
         if path:
             print(f"written {path}")

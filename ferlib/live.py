@@ -22,6 +22,7 @@ import numpy as np
 
 from ferlib.errors import CameraError, FerlibError
 from ferlib.recognizer import EmotionRecognizer, FaceEmotion, draw_face
+from ferlib.tracking import FaceTracker
 
 #: Live views detect faces on a copy of each frame at most this wide: four times fewer pixels than a
 #: 640x480 webcam frame, for faces of about 60 pixels and more, which is what a webcam shows.
@@ -89,7 +90,9 @@ class LiveLoop:
         *,
         realtime: bool = True,
         on_error: Callable[[Exception], None] | None = None,
+        window: int = 5,
     ) -> None:
+        self.tracker = FaceTracker(window=window)  # track ids, and scores smoothed over ``window`` frames
         self.recognizer = recognizer
         self.source = source
         self.on_frame = on_frame
@@ -120,6 +123,7 @@ class LiveLoop:
         self._capture = capture = open_source(self.source)
         self._stop.clear()
         self._latest = _Latest()
+        self.tracker = FaceTracker(window=self.tracker.window)  # a new stream: new tracks
         self.error = None
         reader = threading.Thread(target=self._read, args=(capture,), name="ferlib-live-reader", daemon=True)
         worker = threading.Thread(target=self._work, args=(reader,), name="ferlib-live-worker", daemon=True)
@@ -223,7 +227,7 @@ class LiveLoop:
                 if latest.frame is None:
                     return
                 frame, number, latest.frame = latest.frame, latest.number, None
-            faces = self.recognizer.recognize(frame)
+            faces = self.tracker.update(self.recognizer.recognize(frame))
             for face in faces:
                 draw_face(frame, face)
             now = time.monotonic()

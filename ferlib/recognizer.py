@@ -25,6 +25,7 @@ class FaceEmotion:
     box: Box
     scores: dict[str, float]
     identity: str | None = None  # a known person's name or "unknown", when known_faces were given
+    track: int | None = None  # the same number for the same face across a video's frames (FaceTracker)
 
     @property
     def emotion(self) -> str:
@@ -34,6 +35,8 @@ class FaceEmotion:
         result: dict[str, Any] = {"box": self.box.as_list(), "emotion": self.emotion, "scores": self.scores}
         if self.identity is not None:
             result["identity"] = self.identity
+        if self.track is not None:
+            result["track"] = self.track
         return result
 
 

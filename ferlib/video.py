@@ -1,11 +1,14 @@
-"""Emotions in a video file, frame by frame: an annotated copy and a per-frame CSV."""
+"""Emotions in a video file, frame by frame: each face followed by a track id, its scores smoothed over
+recent frames, an annotated copy, and a table (pandas, CSV) with one row per face per frame."""
 
 from __future__ import annotations
 
 import contextlib
-import csv
 import os
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 from tqdm.auto import tqdm
@@ -14,6 +17,59 @@ from ferlib.errors import VideoError
 from ferlib.io import atomic_path
 from ferlib.labels import EMOTIONS
 from ferlib.recognizer import EmotionRecognizer, FaceEmotion, draw_face
+from ferlib.tracking import FaceTracker
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: The table's columns: where in the video, which face, where in the frame, what it shows.
+COLUMNS = ("frame", "seconds", "track", "x", "y", "w", "h", "emotion", *EMOTIONS)
+
+
+@dataclass
+class VideoResult:
+    """Every frame's faces (``frames[i]``, each with its ``track`` id) and the video's frame rate.
+
+    Iterating, indexing and ``len`` go over the frames, as over a list of lists.
+    """
+
+    frames: list[list[FaceEmotion]]
+    fps: float
+    source: str
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def __getitem__(self, index: int) -> list[FaceEmotion]:
+        return self.frames[index]
+
+    def __iter__(self) -> Iterator[list[FaceEmotion]]:
+        return iter(self.frames)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per face per frame (``COLUMNS``); a frame without a face keeps one row with empty
+        track, box and scores, so the table shows every frame of the video."""
+        import pandas as pd
+
+        rows: list[dict[str, object]] = []
+        for index, faces in enumerate(self.frames):
+            when: dict[str, object] = {"frame": index, "seconds": index / self.fps}
+            rows.extend(
+                {**when, "track": face.track, **dict(zip("xywh", face.box.as_list(), strict=True)),
+                 "emotion": face.emotion, **face.scores}
+                for face in faces
+            )  # fmt: skip
+            if not faces:
+                rows.append(when)
+        table = pd.DataFrame(rows, columns=list(COLUMNS))
+        return table.astype({"track": "Int64", "x": "Int64", "y": "Int64", "w": "Int64", "h": "Int64"})
+
+    def to_csv(self, path: str | os.PathLike[str]) -> Path:
+        """Write ``to_frame()`` as CSV, atomically."""
+        path = Path(path)
+        with atomic_path(path) as tmp:
+            self.to_frame().to_csv(tmp, index=False, float_format="%.5g")
+        return path
 
 
 def process_video(
@@ -23,9 +79,11 @@ def process_video(
     out: str | os.PathLike[str] | None = None,
     csv_path: str | os.PathLike[str] | None = None,
     progress: bool = True,
-) -> list[list[FaceEmotion]]:
-    """Recognise every frame of ``source``; optionally write an annotated MP4 and a CSV with one row
-    per face per frame (frames without faces get a row with an empty box, so none is lost)."""
+    window: int = 5,
+) -> VideoResult:
+    """Recognise every frame of ``source``, following each face with a track id and smoothing its scores
+    over about ``window`` frames (1: none); optionally write an annotated MP4 and the CSV table."""
+    tracker = FaceTracker(window=window)  # checks the setting before anything is opened
     capture = cv2.VideoCapture(str(source))
     if not capture.isOpened():
         raise VideoError(f"{source}: cannot open this video (missing file or unsupported codec)")
@@ -44,7 +102,7 @@ def process_video(
             ok, frame = capture.read()
             if not ok:
                 break
-            faces = recognizer.recognize(frame)
+            faces = tracker.update(recognizer.recognize(frame))
             per_frame.append(faces)
             if out is not None:
                 if writer is None:
@@ -55,9 +113,10 @@ def process_video(
             bar.update(1)
         if not per_frame:
             raise VideoError(f"{source}: the video has no frames that could be decoded")
+    result = VideoResult(per_frame, fps, str(source))
     if csv_path is not None:
-        write_frames_csv(Path(csv_path), per_frame, fps)
-    return per_frame
+        result.to_csv(csv_path)
+    return result
 
 
 def _open_writer(
@@ -69,17 +128,3 @@ def _open_writer(
         raise VideoError(f"{path}: OpenCV cannot write an MP4 video here")
     stack.callback(writer.release)
     return writer
-
-
-def write_frames_csv(path: Path, per_frame: list[list[FaceEmotion]], fps: float) -> None:
-    """One row per face per frame: frame, time, box, top emotion and the seven scores."""
-    with atomic_path(path) as tmp, tmp.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["frame", "seconds", "x", "y", "w", "h", "emotion", *EMOTIONS])
-        for index, faces in enumerate(per_frame):
-            seconds = round(index / fps, 3)
-            if not faces:
-                writer.writerow([index, seconds, "", "", "", "", "", *[""] * len(EMOTIONS)])
-            for face in faces:
-                scores = [round(face.scores[e], 5) for e in EMOTIONS]
-                writer.writerow([index, seconds, *face.box.as_list(), face.emotion, *scores])

@@ -200,7 +200,7 @@ def test_video_command_writes_video_and_csv(
         main(["video", str(video), "--out", str(out), "--csv", str(table), "--model", str(tiny_model_file)])
         == 0
     )
-    assert "8 frames, faces in 6" in capsys.readouterr().out
+    assert "8 frames at 10 fps, faces in 6, 1 tracked" in capsys.readouterr().out
     assert out.stat().st_size > 0 and len(table.read_text().strip().splitlines()) == 1 + 8
 
 

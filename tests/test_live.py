@@ -65,6 +65,7 @@ def test_loop_runs_a_video_to_its_end_and_releases_it(recognizer: EmotionRecogni
     assert loop.processed == len(seen) >= 1
     assert all(frame.image.shape == (480, 640, 3) for frame in seen)
     assert loop.processed + loop.dropped == 12
+    assert {face.track for frame in seen for face in frame.faces} == {0}, "one face, one track"
 
 
 def test_loop_drops_frames_instead_of_lagging(recognizer: EmotionRecognizer, tmp_path: Path) -> None:
