@@ -116,6 +116,7 @@ def _card(
         "epochs": None,  # the ensemble itself is not trained
         # What the model cost to make: its members' training, unknown if one member has no card.
         "wall_seconds": None if None in seconds else round(sum(seconds), 1),
+        "total_wall_seconds": None if None in seconds else round(sum(seconds), 1),
         "machine": describe_machine(),
         "public_test_accuracy": public.accuracy if public else None,
         "public_test_images": len(public.labels) if public else None,
@@ -194,6 +195,8 @@ def _member_row(member: keras.Model, file: str | os.PathLike[str] | None) -> dic
         "parameters": int(member.count_params()),
         "public_test_accuracy": card.get("public_test_accuracy"),
         "data_fingerprint": card.get("data_fingerprint"),
-        "wall_seconds": card.get("wall_seconds"),
+        "wall_seconds": card.get(
+            "total_wall_seconds", card.get("wall_seconds")
+        ),  # a distilled member's teacher too
         "machine": card.get("machine"),
     }
