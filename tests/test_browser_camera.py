@@ -224,3 +224,34 @@ def test_the_front_end_never_stalls_on_a_null_blob_or_a_kernel_error(tmp_path: P
     assert log["stopped"]["status"] == "camera off" and log["late answer"]["status"] == "camera off"
     assert log["trackStopped"] and log["buffers"] == [1, 1, 1]
     assert len(set(log["late answer"]["sent"])) == 3  # every frame numbered differently
+
+
+INSECURE_PAGE = (
+    PAGE.split("const sent = [];")[0].replace(
+        'define("navigator", { mediaDevices: { getUserMedia: async () => stream } });',
+        'define("navigator", {}); define("isSecureContext", false);',
+    )
+    + """
+const model = { get: () => undefined, send: () => {}, on: () => {} };
+const { default: widget } = await import(process.argv[1]);
+const el = new Element("div");
+widget.render({ model, el });
+el.children[0].click();
+await new Promise((resolve) => setTimeout(resolve, 20));
+console.log(JSON.stringify({ status: el.children[1].textContent }));
+"""
+)
+
+
+def test_a_page_that_is_not_secure_is_told_why_there_is_no_camera(tmp_path: Path) -> None:
+    """Over plain http from another machine, browsers hide the camera: the widget says what to do."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("Node.js is not installed")
+    module = tmp_path / "browser_camera.mjs"
+    esm = BrowserCamera._esm
+    module.write_text(esm.read_text() if hasattr(esm, "read_text") else str(esm))
+    run = subprocess.run([node, "--input-type=module", "-e", INSECURE_PAGE, module.as_uri()],
+                         capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "only to pages served over HTTPS or from localhost" in json.loads(run.stdout)["status"]

@@ -133,6 +133,12 @@ function render({ model, el }) {
   });
 
   async function start() {
+    // Browsers offer the camera only to secure pages: HTTPS, or http://localhost.
+    if (globalThis.isSecureContext === false || !navigator.mediaDevices) {
+      showStatus("the browser offers the camera only to pages served over HTTPS or from localhost: " +
+        "open this notebook through https:// or on localhost", true);
+      return;
+    }
     let camera;
     try {
       camera = await navigator.mediaDevices.getUserMedia({ video: true, audio: false });
