@@ -182,6 +182,16 @@ class TrainConfig:
             self.augment = AugmentConfig(**self.augment)
         _check_fields(self, TRAIN_SETTINGS)
 
+    def summary(self) -> str:
+        """The settings one per line, the augmentation's on one line of its own: for people to read."""
+        lines = []
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, AugmentConfig):
+                value = ", ".join(f"{f.name}={getattr(value, f.name)!r}" for f in fields(value))
+            lines.append(f"{item.name:<24}{value}")
+        return "\n".join(lines)
+
 
 def _check_fields(config: Any, settings: dict[str, Setting]) -> None:
     for item in fields(config):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 import shlex
 import shutil
 import sys
@@ -100,7 +101,7 @@ def train(
         model = _fit(config, out, training, validation, targets, strategy, callbacks or [], verbose)
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
-    history = _read_log(out / "log.csv")
+    history = read_log(out / "log.csv")
     card = _card(config, model, data, history, _Clock.saved(out / "clock.json"), training, validation)
     write_card(out / "model.keras", card)
     return TrainResult(model, out / "model.keras", card, history)
@@ -157,7 +158,7 @@ def _finished(out: Path) -> TrainResult:
     from ferlib.models import load_model_file
 
     model = load_model_file(out / "model.keras")
-    return TrainResult(model, out / "model.keras", read_card(out / "model.keras"), _read_log(out / "log.csv"),
+    return TrainResult(model, out / "model.keras", read_card(out / "model.keras"), read_log(out / "log.csv"),
                        already_finished=True)  # fmt: skip
 
 
@@ -266,19 +267,25 @@ def _limited(split: Split, limit: int | None, seed: int) -> Split:
     return split.subset(chosen)
 
 
+def learning_rate(
+    config: TrainConfig, steps_per_epoch: int
+) -> float | keras.optimizers.schedules.LearningRateSchedule:
+    """The learning rate ``train`` gives the optimiser: for ``schedule="cosine"``, one warm-up epoch from
+    a tenth of the peak, then cosine decay to zero at the last step; otherwise the constant peak (which
+    ``ReduceLROnPlateau`` lowers, or, with ``minutes``, the clock sets: ``clock_learning_rate``)."""
+    if config.minutes is not None or config.schedule != "cosine":
+        return config.learning_rate
+    warmup = steps_per_epoch if config.epochs > 1 else 0
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=config.learning_rate / 10 if warmup else config.learning_rate,
+        decay_steps=max(1, config.epochs * steps_per_epoch - warmup),
+        warmup_target=config.learning_rate if warmup else None,
+        warmup_steps=warmup,
+    )
+
+
 def _optimizer(config: TrainConfig, steps_per_epoch: int) -> keras.optimizers.Optimizer:
-    if config.minutes is not None:
-        rate: Any = config.learning_rate  # a variable that _TimeBudget sets from the clock
-    elif config.schedule == "cosine":
-        warmup = steps_per_epoch if config.epochs > 1 else 0
-        rate = keras.optimizers.schedules.CosineDecay(
-            initial_learning_rate=config.learning_rate / 10 if warmup else config.learning_rate,
-            decay_steps=max(1, config.epochs * steps_per_epoch - warmup),
-            warmup_target=config.learning_rate if warmup else None,
-            warmup_steps=warmup,
-        )
-    else:
-        rate = config.learning_rate
+    rate = learning_rate(config, steps_per_epoch)
     if config.optimizer == "sgd":
         return keras.optimizers.SGD(rate, momentum=0.9, nesterov=True, weight_decay=config.weight_decay)
     return keras.optimizers.AdamW(rate, weight_decay=config.weight_decay)
@@ -430,7 +437,9 @@ def _epochs_in_backup(backup: Path) -> int:
     return int(json.loads(metadata.read_text())["epoch"]) if metadata.is_file() else 0
 
 
-def _read_log(log_path: Path) -> list[dict[str, float]]:
+def read_log(log_path: str | os.PathLike[str]) -> list[dict[str, float]]:
+    """A run's ``log.csv``: one dict per epoch (``epoch``, ``accuracy``, ``loss``, ``val_accuracy``, ...)."""
+    log_path = Path(log_path)
     if not log_path.is_file():
         return []
     with log_path.open(newline="") as handle:
@@ -439,7 +448,7 @@ def _read_log(log_path: Path) -> list[dict[str, float]]:
 
 def _truncate_log(log_path: Path, epochs: int) -> None:
     """Keep only the rows of epochs the backup holds, so a resumed run never logs an epoch twice."""
-    rows = _read_log(log_path)
+    rows = read_log(log_path)
     if len(rows) <= epochs:
         return
     with atomic_path(log_path) as tmp, tmp.open("w", newline="") as handle:
@@ -450,7 +459,7 @@ def _truncate_log(log_path: Path, epochs: int) -> None:
 
 
 def _best_logged(log_path: Path) -> float | None:
-    scores = [row["val_accuracy"] for row in _read_log(log_path) if "val_accuracy" in row]
+    scores = [row["val_accuracy"] for row in read_log(log_path) if "val_accuracy" in row]
     return max(scores) if scores else None
 
 
