@@ -55,6 +55,13 @@ class BrowserCamera(anywidget.AnyWidget):
         self.last_error: Exception | None = None  # why the last frame gave no result; None when it did
         self.on_msg(self._on_message)
 
+    def __repr__(self) -> str:
+        """What a notebook shows where the widget cannot be drawn (a saved notebook on GitHub, a terminal)."""
+        return (
+            f"BrowserCamera(frame_width={self.frame_width}, max_fps={self.max_fps:g}, "
+            f"frames_received={self.frames_received})"
+        )
+
     def handle_frame(self, jpeg: bytes) -> list[dict[str, Any]]:
         """Recognise one JPEG frame from the browser; faces as ``FaceEmotion.to_dict()`` objects."""
         frame = cv2.imdecode(np.frombuffer(jpeg, dtype=np.uint8), cv2.IMREAD_COLOR) if jpeg else None

@@ -255,3 +255,7 @@ def test_a_page_that_is_not_secure_is_told_why_there_is_no_camera(tmp_path: Path
                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
     assert run.returncode == 0, run.stderr
     assert "only to pages served over HTTPS or from localhost" in json.loads(run.stdout)["status"]
+
+
+def test_the_text_form_says_what_the_widget_is_without_a_memory_address(camera: BrowserCamera) -> None:
+    assert repr(camera) == "BrowserCamera(frame_width=480, max_fps=8, frames_received=0)"
