@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,7 +27,7 @@ COLUMNS = ("frame", "seconds", "track", "x", "y", "w", "h", "emotion", *EMOTIONS
 
 
 @dataclass
-class VideoResult:
+class VideoResult(Sequence[list[FaceEmotion]]):
     """Every frame's faces (``frames[i]``, each with its ``track`` id) and the video's frame rate.
 
     Iterating, indexing and ``len`` go over the frames, as over a list of lists.
@@ -40,7 +40,7 @@ class VideoResult:
     def __len__(self) -> int:
         return len(self.frames)
 
-    def __getitem__(self, index: int) -> list[FaceEmotion]:
+    def __getitem__(self, index: int) -> list[FaceEmotion]:  # type: ignore[override]  # no slices
         return self.frames[index]
 
     def __iter__(self) -> Iterator[list[FaceEmotion]]:
