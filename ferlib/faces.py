@@ -51,14 +51,10 @@ class HaarFaceDetector:
         min_size: int = 30,
         cascade: str | os.PathLike[str] | None = None,
     ) -> None:
-        path = (
-            Path(cascade) if cascade else _HAAR_FOLDER / "haarcascade_frontalface_default.xml"
-        )
+        path = Path(cascade) if cascade else _HAAR_FOLDER / "haarcascade_frontalface_default.xml"
         self._cascade = cv2.CascadeClassifier(str(path))
         if self._cascade.empty():
-            raise ModelFileError(
-                f"could not load the Haar cascade {path}; is opencv-python 4.x installed?"
-            )
+            raise ModelFileError(f"could not load the Haar cascade {path}; is opencv-python 4.x installed?")
         self.scale_factor = scale_factor
         self.min_neighbors = min_neighbors
         self.min_size = min_size
