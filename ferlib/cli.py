@@ -99,21 +99,21 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="the shipped model on a real photo: annotated image and emotions")
     demo.add_argument("--out", default="ferlib-demo.png", help="where to write the annotated photo")
-    demo.add_argument("--model", help=MODEL_HELP)
+    _add_recognizer_options(demo)
     demo.set_defaults(run=_demo)
 
     detect = commands.add_parser("detect", help="emotions of every face in one or more images")
     detect.add_argument("images", nargs="+", help="image files")
     detect.add_argument("--out", metavar="DIR", help="write annotated copies into DIR")
     detect.add_argument("--json", action="store_true", help="print one JSON list, an object per image")
-    detect.add_argument("--model", help=MODEL_HELP)
+    _add_recognizer_options(detect)
     detect.set_defaults(run=_detect)
 
     video = commands.add_parser("video", help="emotions in every frame of a video file")
     video.add_argument("input", help="video file")
     video.add_argument("--out", help="write an annotated MP4 here")
     video.add_argument("--csv", help="write one row per face per frame here")
-    video.add_argument("--model", help=MODEL_HELP)
+    _add_recognizer_options(video)
     video.add_argument(
         "--window", type=int, default=5, help="smooth each face's scores over about this many frames (1: off)"
     )
@@ -156,10 +156,22 @@ def _load_model(path: str | None) -> Predictor:
     return load_model_file(path) if path else load_pretrained()
 
 
-def _recognizer(model: str | None) -> EmotionRecognizer:
+def _add_recognizer_options(command: argparse.ArgumentParser) -> None:
+    from ferlib.faces import DEFAULT_DETECTOR, DETECTORS
+
+    command.add_argument("--model", help=MODEL_HELP)
+    command.add_argument(
+        "--detector",
+        choices=list(DETECTORS),
+        default=DEFAULT_DETECTOR,
+        help="the face detector (default: %(default)s)",
+    )
+
+
+def _recognizer(args: argparse.Namespace) -> EmotionRecognizer:
     from ferlib.recognizer import EmotionRecognizer
 
-    return EmotionRecognizer(model)
+    return EmotionRecognizer(args.model, args.detector)
 
 
 def _describe(faces: list[FaceEmotion]) -> str:
@@ -174,7 +186,7 @@ def _demo(args: argparse.Namespace) -> int:
     from ferlib.samples import grace_hopper
 
     photo = grace_hopper()
-    recognizer = _recognizer(args.model)
+    recognizer = _recognizer(args)
     faces = recognizer.recognize(photo)
     _write_image(Path(args.out), recognizer.annotate(photo, faces))
     print(f"{photo.name}: {_describe(faces)}")
@@ -195,7 +207,7 @@ def _write_image(path: Path, image: np.ndarray) -> None:
 def _detect(args: argparse.Namespace) -> int:
     import json
 
-    recognizer = _recognizer(args.model)
+    recognizer = _recognizer(args)
     report = []
     failed = 0
     for image in args.images:
@@ -218,9 +230,7 @@ def _detect(args: argparse.Namespace) -> int:
 def _video(args: argparse.Namespace) -> int:
     from ferlib.video import process_video
 
-    result = process_video(
-        _recognizer(args.model), args.input, out=args.out, csv_path=args.csv, window=args.window
-    )
+    result = process_video(_recognizer(args), args.input, out=args.out, csv_path=args.csv, window=args.window)
     with_faces = sum(1 for faces in result if faces)
     tracks = len({face.track for faces in result for face in faces})
     print(

@@ -1,14 +1,16 @@
 """Finding faces in a picture and cutting them out the way FER-2013's faces were cut.
 
-The default detector is OpenCV's Haar cascade, which ships inside opencv-python 4.x (no download).
-Any object with a ``detect(gray) -> list[Box]`` method can take its place.
+The default detector is MediaPipe's BlazeFace CNN (``ferlib.blazeface``), whose model ships inside a
+package (no download); OpenCV's Haar cascade and dlib's HOG detector stay available by name. Any object
+with a ``detect(image) -> list[Box]`` method, taking a grey or BGR uint8 picture, can take their place.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -24,21 +26,25 @@ _HAAR_FOLDER = Path(cv2.data.haarcascades)  # type: ignore[attr-defined]
 
 @dataclass(frozen=True)
 class Box:
-    """A face's bounding box in pixels: left, top, width, height."""
+    """A face's bounding box in pixels: left, top, width, height; and the eye centres (x, y) where the
+    detector finds them, which ``crop_face`` uses to level the eyes."""
 
     x: int
     y: int
     w: int
     h: int
+    eyes: tuple[tuple[float, float], tuple[float, float]] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     def as_list(self) -> list[int]:
         return [self.x, self.y, self.w, self.h]
 
 
 class FaceDetector(Protocol):
-    """Anything that finds faces in a 2-D uint8 grayscale image."""
+    """Anything that finds faces in a uint8 picture: 2-D grey, or height x width x 3 in BGR order."""
 
-    def detect(self, gray: np.ndarray) -> list[Box]: ...
+    def detect(self, image: np.ndarray) -> list[Box]: ...
 
 
 class HaarFaceDetector:
@@ -59,9 +65,9 @@ class HaarFaceDetector:
         self.min_neighbors = min_neighbors
         self.min_size = min_size
 
-    def detect(self, gray: np.ndarray) -> list[Box]:
+    def detect(self, image: np.ndarray) -> list[Box]:
         found = self._cascade.detectMultiScale(
-            gray,
+            to_gray_uint8(image),
             scaleFactor=self.scale_factor,
             minNeighbors=self.min_neighbors,
             minSize=(self.min_size, self.min_size),
@@ -79,10 +85,10 @@ class DlibHogFaceDetector:
         self._detector = dlib.get_frontal_face_detector()
         self.upsample = upsample
 
-    def detect(self, gray: np.ndarray) -> list[Box]:
-        height, width = gray.shape[:2]
+    def detect(self, image: np.ndarray) -> list[Box]:
+        height, width = image.shape[:2]
         boxes = []
-        for rect in self._detector(np.ascontiguousarray(gray), self.upsample):
+        for rect in self._detector(np.ascontiguousarray(to_gray_uint8(image)), self.upsample):
             left, top = max(0, rect.left()), max(0, rect.top())
             right, bottom = min(width, rect.right()), min(height, rect.bottom())
             if right > left and bottom > top:
@@ -90,11 +96,24 @@ class DlibHogFaceDetector:
         return sorted(boxes, key=lambda b: (b.x, b.y))
 
 
-DETECTORS: dict[str, type] = {"haar": HaarFaceDetector, "dlib-hog": DlibHogFaceDetector}
+def _blazeface() -> FaceDetector:
+    from ferlib.blazeface import BlazeFaceDetector  # imports this module for Box
+
+    return BlazeFaceDetector()
 
 
-def make_detector(name: str = "haar") -> FaceDetector:
-    """A detector by name: ``"haar"`` (default, OpenCV) or ``"dlib-hog"`` (needs ``ferlib[dlib]``)."""
+#: Every detector by name, the default first: each builds one with its default settings.
+DETECTORS: dict[str, Callable[[], FaceDetector]] = {
+    "blazeface": _blazeface,
+    "haar": HaarFaceDetector,
+    "dlib-hog": DlibHogFaceDetector,
+}
+DEFAULT_DETECTOR = "blazeface"
+
+
+def make_detector(name: str = DEFAULT_DETECTOR) -> FaceDetector:
+    """A detector by name: ``"blazeface"`` (default, MediaPipe's CNN), ``"haar"`` (OpenCV's 2001
+    cascade) or ``"dlib-hog"`` (needs ``ferlib[dlib]``)."""
     if name not in DETECTORS:
         raise ConfigError(f"unknown face detector {name!r}; expected one of {', '.join(DETECTORS)}")
     return DETECTORS[name]()
@@ -110,15 +129,30 @@ def require_extra(module: str, extra: str) -> Any:
         ) from error
 
 
-def crop_face(gray: np.ndarray, box: Box, margin: float = 0.1, size: int = FACE_SIZE) -> np.ndarray:
-    """The face in ``box`` widened by ``margin`` of its size on each side (clipped to the image),
-    as a ``size`` x ``size`` uint8 grayscale crop: what the model saw in training."""
+def crop_face(
+    gray: np.ndarray, box: Box, margin: float = 0.1, size: int = FACE_SIZE, align: bool = True
+) -> np.ndarray:
+    """The face in ``box`` widened by ``margin`` of its size on each side, as a ``size`` x ``size``
+    uint8 grayscale crop: what the model saw in training. Where the box has eye centres and ``align``
+    is true, the crop is turned about the box's centre so that the eyes are level, as in FER-2013;
+    parts of an aligned crop beyond the picture repeat its edge pixels."""
     pad_w, pad_h = round(box.w * margin), round(box.h * margin)
     top, left = max(0, box.y - pad_h), max(0, box.x - pad_w)
     bottom, right = min(gray.shape[0], box.y + box.h + pad_h), min(gray.shape[1], box.x + box.w + pad_w)
     if bottom <= top or right <= left:
         raise ImageError(f"the box {box.as_list()} lies outside the {gray.shape[1]}x{gray.shape[0]} image")
-    return resize_square(gray[top:bottom, left:right], size)
+    if not (align and box.eyes):
+        return resize_square(gray[top:bottom, left:right], size)
+    (ax, ay), (bx, by) = sorted(box.eyes)  # the eye on the picture's left first
+    angle = np.degrees(np.arctan2(by - ay, bx - ax))
+    centre = (box.x + box.w / 2, box.y + box.h / 2)
+    side = max(box.w + 2 * pad_w, box.h + 2 * pad_h)
+    turn = np.asarray(cv2.getRotationMatrix2D(centre, angle, 1.0), dtype=np.float64)  # levels the eyes
+    turn[:, 2] += np.array([side / 2 - centre[0], side / 2 - centre[1]])  # the box's centre to the crop's
+    levelled = cv2.warpAffine(
+        gray, turn, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+    return resize_square(levelled, size)
 
 
 def read_image(source: Any, colour_order: str = "BGR") -> np.ndarray:

@@ -24,10 +24,6 @@ from ferlib.errors import CameraError, FerlibError
 from ferlib.recognizer import EmotionRecognizer, FaceEmotion, draw_face
 from ferlib.tracking import FaceTracker
 
-#: Live views detect faces on a copy of each frame at most this wide: four times fewer pixels than a
-#: 640x480 webcam frame, for faces of about 60 pixels and more, which is what a webcam shows.
-LIVE_DETECTION_SIDE = 320
-
 
 @dataclass
 class LiveFrame:

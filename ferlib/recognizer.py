@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from ferlib.errors import ModelFileError
-from ferlib.faces import Box, FaceDetector, HaarFaceDetector, crop_face, read_image
+from ferlib.faces import DEFAULT_DETECTOR, Box, FaceDetector, crop_face, make_detector, read_image
 from ferlib.identity import KnownFaces
 from ferlib.imageops import FACE_SIZE, resize_square, to_gray_uint8
 from ferlib.labels import COLOURS, EMOTIONS
@@ -43,7 +43,9 @@ class FaceEmotion:
 class EmotionRecognizer:
     """Detect faces and score their emotions with a ferlib model (the shipped one by default).
 
-    ``detector`` is any object with ``detect(gray) -> list[Box]`` (``ferlib.faces.make_detector``);
+    ``detector`` is a name from ``ferlib.faces.DETECTORS`` (``"blazeface"`` by default) or any object
+    with ``detect(image) -> list[Box]``; ``align`` levels the eyes of each face before the model sees
+    it, where the detector finds eyes (BlazeFace does);
     ``known_faces={"name": photo or [photos]}`` also names each face (needs ``ferlib[identity]``).
 
     >>> recognizer = EmotionRecognizer()
@@ -53,9 +55,10 @@ class EmotionRecognizer:
     def __init__(
         self,
         model: Predictor | str | os.PathLike[str] | None = None,
-        detector: FaceDetector | None = None,
+        detector: FaceDetector | str | None = None,
         *,
         margin: float = 0.1,
+        align: bool = True,
         max_detection_side: int = 1280,
         known_faces: KnownFaces | None = None,
     ) -> None:
@@ -74,8 +77,11 @@ class EmotionRecognizer:
                 f"EmotionRecognizer needs (48, 48, 1) to ({len(EMOTIONS)},)"
             )
         self.model = model
-        self.detector = detector or HaarFaceDetector()
+        self.detector = (
+            make_detector(detector or DEFAULT_DETECTOR) if isinstance(detector, str | None) else detector
+        )
         self.margin = margin
+        self.align = align
         self.max_detection_side = max_detection_side
         self.identifier = None
         if known_faces is not None:
@@ -87,11 +93,10 @@ class EmotionRecognizer:
         """Every face in ``image`` (a path, a PIL image, or a BGR, RGB or grey array) with its emotions.
         All faces of the picture go through the model in one batch."""
         picture = read_image(image, colour_order)
-        gray = to_gray_uint8(picture)
-        boxes = self.detect(gray)
+        boxes = self.detect(picture)
         if not boxes:
             return []
-        crops = np.stack([crop_face(gray, box, self.margin) for box in boxes])
+        crops = self.crop_faces(to_gray_uint8(picture), boxes)
         names: list[str | None] = [None] * len(boxes)
         if self.identifier is not None:
             names = [self.identifier.identify(picture, box) for box in boxes]
@@ -113,21 +118,31 @@ class EmotionRecognizer:
             draw_face(canvas, face)
         return canvas
 
-    def detect(self, gray: np.ndarray) -> list[Box]:
-        """Detect on a copy no larger than ``max_detection_side``: a 10000-pixel photo takes as long as a
-        1280-pixel one, and the boxes are scaled back to the full picture for cropping."""
-        scale = self.max_detection_side / max(gray.shape)
+    def detect(self, image: np.ndarray) -> list[Box]:
+        """Faces in a grey or BGR picture, detected on a copy no larger than ``max_detection_side``: a
+        10000-pixel photo takes as long as a 1280-pixel one; boxes are scaled back to the full picture."""
+        scale = self.max_detection_side / max(image.shape[:2])
         if scale >= 1:
-            return self.detector.detect(gray)
-        small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        return [
-            Box(round(b.x / scale), round(b.y / scale), round(b.w / scale), round(b.h / scale))
-            for b in self.detector.detect(small)
-        ]
+            return self.detector.detect(image)
+        small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        return [scaled_box(box, 1 / scale) for box in self.detector.detect(small)]
+
+    def crop_faces(self, gray: np.ndarray, boxes: Sequence[Box]) -> np.ndarray:
+        """The model's input for each face: (N, 48, 48) uint8 crops, eyes levelled when ``align``."""
+        return np.stack([crop_face(gray, box, self.margin, align=self.align) for box in boxes])
 
     def predict_crops(self, crops: np.ndarray) -> np.ndarray:
         """Probabilities (N, 7) for uint8 face crops (N, 48, 48), in one batch."""
         return np.asarray(self.model.predict_on_batch(crops[..., None].astype(np.float32)))
+
+
+def scaled_box(box: Box, factor: float) -> Box:
+    """``box`` (and its eyes) in a picture ``factor`` times as large."""
+    x, y, w, h = (round(v * factor) for v in (box.x, box.y, box.w, box.h))
+    if box.eyes is None:
+        return Box(x, y, w, h)
+    (ax, ay), (bx, by) = box.eyes
+    return Box(x, y, w, h, eyes=((ax * factor, ay * factor), (bx * factor, by * factor)))
 
 
 def scores_dict(row: np.ndarray) -> dict[str, float]:

@@ -10,7 +10,7 @@ import cv2
 import ipywidgets as widgets
 
 from ferlib.labels import COLOURS, EMOTIONS
-from ferlib.live import LIVE_DETECTION_SIDE, LiveFrame, LiveLoop, error_message
+from ferlib.live import LiveFrame, LiveLoop, error_message
 from ferlib.recognizer import EmotionRecognizer, FaceEmotion
 
 
@@ -46,7 +46,7 @@ class LiveView:
         source: int | str = 0,
         snapshot_dir: str | Path = "snapshots",
     ) -> None:
-        self.recognizer = recognizer or EmotionRecognizer(max_detection_side=LIVE_DETECTION_SIDE)
+        self.recognizer = recognizer or EmotionRecognizer()
         self.snapshot_dir = Path(snapshot_dir)
         self.loop: LiveLoop | None = None
         self.source = widgets.Text(

@@ -26,7 +26,7 @@ def test_dlib_and_haar_agree_on_grace_hopper() -> None:
 
 
 def test_unknown_detector_name_lists_the_names() -> None:
-    with pytest.raises(ValueError, match="expected one of haar, dlib-hog"):
+    with pytest.raises(ValueError, match="expected one of blazeface, haar, dlib-hog"):
         make_detector("yolo")
 
 

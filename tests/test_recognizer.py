@@ -53,7 +53,8 @@ def test_paths_arrays_and_pil_images_agree(recognizer: EmotionRecognizer) -> Non
         assert got.box == expected.box
         np.testing.assert_allclose(list(got.scores.values()), list(expected.scores.values()), atol=1e-5)
     grey = recognizer.recognize(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY))[0]
-    assert grey.box == expected.box
+    # The detector sees colour where there is colour: the grey copy's box moves by a pixel or two at most.
+    assert np.abs(np.subtract(grey.box.as_list(), expected.box.as_list())).max() <= 3
 
 
 def test_several_faces_go_through_the_model_in_one_batch(recognizer: EmotionRecognizer) -> None:

@@ -1,0 +1,119 @@
+"""The default face detector, MediaPipe's BlazeFace, and eye alignment, on real photos."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from sklearn.datasets import load_sample_images
+
+from ferlib.blazeface import BlazeFaceDetector
+from ferlib.errors import ConfigError, ImageError
+from ferlib.faces import DEFAULT_DETECTOR, Box, HaarFaceDetector, crop_face, make_detector
+from ferlib.recognizer import EmotionRecognizer
+from ferlib.samples import face_video, frame_with_faces, grace_hopper
+
+from synthetic import tiny_model
+
+
+@pytest.fixture(scope="module")
+def detector() -> BlazeFaceDetector:
+    return BlazeFaceDetector()
+
+
+def portrait() -> np.ndarray:
+    return cv2.imread(str(grace_hopper()))
+
+
+def turned(image: np.ndarray, degrees: float) -> np.ndarray:
+    height, width = image.shape[:2]
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    return cv2.warpAffine(image, turn, (width, height), borderMode=cv2.BORDER_REPLICATE)
+
+
+def eye_slope(box: Box) -> float:
+    assert box.eyes is not None
+    (ax, ay), (bx, by) = sorted(box.eyes)
+    return float(np.degrees(np.arctan2(by - ay, bx - ax)))
+
+
+def test_blazeface_is_the_default_everywhere() -> None:
+    assert DEFAULT_DETECTOR == "blazeface"
+    assert isinstance(make_detector(), BlazeFaceDetector)
+    assert isinstance(EmotionRecognizer(tiny_model()).detector, BlazeFaceDetector)
+    assert isinstance(EmotionRecognizer(tiny_model(), "haar").detector, HaarFaceDetector)
+
+
+def test_finds_grace_hopper_where_haar_does_with_her_eyes(detector: BlazeFaceDetector) -> None:
+    image = portrait()
+    (face,) = detector.detect(image)
+    (haar,) = HaarFaceDetector().detect(image)
+    assert abs((face.x + face.w / 2) - (haar.x + haar.w / 2)) < 25
+    assert abs((face.y + face.h / 2) - (haar.y + haar.h / 2)) < 35
+    assert 0.7 < face.w / haar.w < 1.4
+    assert face.eyes is not None
+    for x, y in face.eyes:  # both eyes lie in the box's upper half, one on each side of its centre
+        assert face.x < x < face.x + face.w and face.y < y < face.y + face.h / 2
+    assert abs(eye_slope(face)) < 5  # she looks straight at the camera
+
+
+@pytest.mark.parametrize("degrees", [-30, -15, 15, 30])
+def test_turned_faces_are_found_and_their_eyes_follow_the_turn(
+    detector: BlazeFaceDetector, degrees: float
+) -> None:
+    (face,) = detector.detect(turned(portrait(), degrees))
+    # OpenCV turns counter-clockwise for positive angles, which raises the eye on the picture's right.
+    assert eye_slope(face) == pytest.approx(-degrees, abs=8)  # key points are good to a few degrees
+
+
+def test_alignment_levels_the_eyes_of_a_turned_face(detector: BlazeFaceDetector) -> None:
+    image = turned(portrait(), 25)
+    (face,) = detector.detect(image)
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    slopes = {}
+    for align in (False, True):
+        crop = cv2.resize(crop_face(gray, face, align=align), (192, 192))
+        (again,) = detector.detect(cv2.copyMakeBorder(crop, 64, 64, 64, 64, cv2.BORDER_CONSTANT, value=128))
+        slopes[align] = eye_slope(again)
+    assert abs(slopes[False]) > 15 and abs(slopes[True]) < 5
+    plain = Box(face.x, face.y, face.w, face.h)  # no eyes: alignment has nothing to go by
+    np.testing.assert_array_equal(crop_face(gray, plain), crop_face(gray, face, align=False))
+
+
+@pytest.mark.parametrize("count", [1, 4])
+def test_every_pasted_face_is_found_once(detector: BlazeFaceDetector, count: int) -> None:
+    assert len(detector.detect(frame_with_faces(count))) == count
+
+
+def test_grey_pictures_work_too(detector: BlazeFaceDetector) -> None:
+    (face,) = detector.detect(cv2.cvtColor(portrait(), cv2.COLOR_BGR2GRAY))
+    assert 150 < face.w < 300
+
+
+def test_pictures_without_faces_give_none(detector: BlazeFaceDetector) -> None:
+    for photo in load_sample_images().images:  # a temple and a flower
+        assert detector.detect(cv2.cvtColor(photo, cv2.COLOR_RGB2BGR)) == []
+    assert detector.detect(np.full((480, 640, 3), 80, np.uint8)) == []
+
+
+def test_finds_the_face_in_every_frame_of_a_video(detector: BlazeFaceDetector, tmp_path) -> None:
+    video = cv2.VideoCapture(str(face_video(tmp_path / "v.mp4", frames=8, blank_every=4)))
+    found = []
+    while True:
+        ok, frame = video.read()
+        if not ok:
+            break
+        found.append(len(detector.detect(frame)))
+    video.release()
+    assert found == [1, 1, 1, 0, 1, 1, 1, 0]
+
+
+@pytest.mark.parametrize(("setting", "value"), [("min_score", 0.0), ("min_score", 1.5), ("overlap", 1.0)])
+def test_bad_settings_are_refused(setting: str, value: float) -> None:
+    with pytest.raises(ConfigError, match=setting):
+        BlazeFaceDetector(**{setting: value})
+
+
+def test_a_picture_of_the_wrong_shape_is_refused(detector: BlazeFaceDetector) -> None:
+    with pytest.raises(ImageError, match="grey or BGR"):
+        detector.detect(np.zeros((10, 10, 2), np.uint8))
