@@ -10,6 +10,10 @@ import cv2
 import numpy as np
 
 from ferlib.errors import ConfigError, ImageError, VideoError
+from ferlib.faces import Box
+
+#: Where Grace Hopper's face lies in her 512x600 portrait, brows to chin, drawn by eye: x, y, w, h.
+GRACE_HOPPER_FACE = (160, 118, 206, 206)
 
 
 def grace_hopper() -> Path:
@@ -62,6 +66,45 @@ def face_video(
     finally:
         writer.release()
     return path
+
+
+def place_face(
+    scene: np.ndarray,
+    portrait: np.ndarray | None = None,
+    face: tuple[int, int, int, int] = GRACE_HOPPER_FACE,
+    *,
+    width: float = 100,
+    degrees: float = 0,
+    centre: tuple[float, float] | None = None,
+    light: float = 1.0,
+) -> tuple[np.ndarray, Box]:
+    """A copy of ``scene`` (BGR) with a portrait pasted in the way a webcam might see its person: the
+    face (``face``, its box in the portrait) ``width`` pixels wide, turned by ``degrees`` (counter-
+    clockwise), centred at ``centre`` (default: the middle), then the whole frame's light scaled by
+    ``light``. Returns the frame and the face's box in it. Grace Hopper's portrait by default."""
+    if portrait is None:
+        portrait = _portrait()
+    if width <= 0:
+        raise ConfigError(f"width must be > 0, got {width}")
+    height, frame_width = scene.shape[:2]
+    x, y, w, h = face
+    source = (x + w / 2, y + h / 2)
+    target = centre or (frame_width / 2, height / 2)
+    turn = np.asarray(cv2.getRotationMatrix2D(source, degrees, width / w), dtype=np.float64)
+    turn[:, 2] += np.array([target[0] - source[0], target[1] - source[1]])
+    pasted = cv2.warpAffine(portrait, turn, (frame_width, height))
+    inside = cv2.warpAffine(np.ones(portrait.shape[:2], np.uint8), turn, (frame_width, height)) > 0
+    frame = scene.copy()
+    frame[inside] = pasted[inside]
+    side = round(width)
+    return dimmed(frame, light), Box(round(target[0] - width / 2), round(target[1] - width / 2), side, side)
+
+
+def dimmed(frame: np.ndarray, light: float) -> np.ndarray:
+    """``frame`` with its light scaled by ``light`` (in (0, 1]), as in a dim room."""
+    if not 0 < light <= 1:
+        raise ConfigError(f"light must be in (0, 1], got {light}")
+    return (frame.astype(np.float32) * light).astype(np.uint8)
 
 
 def _portrait() -> np.ndarray:

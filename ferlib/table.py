@@ -27,5 +27,5 @@ def _cell(value: object) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
-        return f"{value:.4f}" if abs(value) < 1 else f"{value:,.1f}"
+        return f"{value:.4f}" if 0 < abs(value) < 1 else f"{value:,.1f}"
     return str(value)
