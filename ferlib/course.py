@@ -6,10 +6,17 @@
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 from typing import Any, TypeVar
 
+from ferlib.errors import ConfigError
+
 T = TypeVar("T")
+
+#: The benchmarks' saved results, in a checkout of the repository (not in an installed wheel).
+RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
 
 
 def quick_mode() -> bool:
@@ -43,3 +50,21 @@ def mode_name() -> str:
     if quick_mode():
         return "quick (FERLIB_QUICK=1)"
     return "workshop (FERLIB_WORKSHOP=1)" if workshop_mode() else "full"
+
+
+def benchmark_table(name: str) -> str:
+    """A benchmark's saved rows (``benchmarks/results/NAME.json``, written by ``benchmarks/NAME.py``)
+    as a table, with the machine they were measured on (where one machine measured them all): how a
+    notebook quotes a measurement."""
+    from ferlib.table import format_table
+
+    path = RESULTS / f"{name}.json"
+    if not path.is_file():
+        raise ConfigError(
+            f"{path}: no such benchmark result; the notebooks read them from a checkout of ferlib"
+        )
+    report = json.loads(path.read_text())
+    rows = report["rows"]
+    table = format_table(list(rows[0]), [list(row.values()) for row in rows])
+    source = ", ".join([f"benchmarks/{name}.py", *([report["machine"]] if "machine" in report else [])])
+    return f"{table}\n({source})"

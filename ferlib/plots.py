@@ -315,6 +315,24 @@ def show_image(image: np.ndarray, title: str = "", width: float = 6.0) -> Figure
     return figure
 
 
+def image_grid(
+    images: Sequence[np.ndarray], titles: Sequence[str], columns: int = 2, width: float = 9.0
+) -> Figure:
+    """BGR or grey pictures side by side, ``columns`` to a row, each with its title."""
+    rows = -(-len(images) // columns)
+    aspect = images[0].shape[0] / images[0].shape[1]
+    figure = Figure(figsize=(width, width / columns * aspect * rows * 1.12))
+    for ax, image, title in zip(
+        figure.subplots(rows, columns, squeeze=False).ravel(), images, titles, strict=False
+    ):
+        ax.imshow(image[:, :, ::-1] if image.ndim == 3 else image, cmap="gray", vmin=0, vmax=255)
+        ax.set_title(title, fontsize=9)
+    for ax in figure.axes:
+        ax.axis("off")
+    figure.tight_layout()
+    return figure
+
+
 def emotion_timeline(per_frame: Sequence[Sequence[object]], fps: float) -> Figure:
     """The first face's emotion probabilities over a video; gaps where no face was found."""
     seconds = np.arange(len(per_frame)) / fps

@@ -36,3 +36,26 @@ def test_none_is_a_workshop_value_of_its_own(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.delenv("FERLIB_QUICK", raising=False)
     monkeypatch.setenv("FERLIB_WORKSHOP", "1")
     assert pick(full="augment", quick="augment", workshop=None) is None
+
+
+def test_benchmark_tables_show_every_saved_row_and_the_machine() -> None:
+    import json
+
+    from ferlib.course import RESULTS, benchmark_table
+
+    for path in sorted(RESULTS.glob("*.json")):
+        report = json.loads(path.read_text())
+        if "rows" not in report:
+            continue
+        lines = benchmark_table(path.stem).splitlines()
+        assert len(lines) == 2 + len(report["rows"]) + 1, path.name  # header, rule, rows, source
+        machine = f", {report['machine']}" if "machine" in report else ""
+        assert lines[-1] == f"(benchmarks/{path.stem}.py{machine})"
+
+
+def test_an_unknown_benchmark_is_a_clear_error() -> None:
+    from ferlib.course import benchmark_table
+    from ferlib.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="no such benchmark result"):
+        benchmark_table("no_such_benchmark")

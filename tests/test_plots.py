@@ -79,3 +79,12 @@ def test_data_plots_render() -> None:
     np.testing.assert_allclose(means.axes[0].images[0].get_array(), angry_mean)
     for figure in (grid, means, plots.pixel_histogram(split), plots.learning_curves(_history(3, 0.0))):
         assert _png_size(figure) > 3000
+
+
+def test_image_grid_shows_each_picture_with_its_title() -> None:
+    colour = np.zeros((48, 64, 3), np.uint8)
+    grey = np.full((48, 64), 200, np.uint8)
+    figure = plots.image_grid([colour, grey, colour], ["a", "b", "c"], columns=2)
+    titled = [ax.get_title() for ax in figure.axes if ax.images]
+    assert titled == ["a", "b", "c"] and len(figure.axes) == 4  # the fourth cell stays empty
+    assert _png_size(figure) > 1000

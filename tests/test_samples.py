@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 
 from ferlib.faces import HaarFaceDetector
-from ferlib.samples import face_video, frame_with_faces, grace_hopper
+from ferlib.samples import face_video, frame_with_faces, grace_hopper, place_face
 
 
 @pytest.mark.parametrize("count", [1, 4])
@@ -25,3 +26,18 @@ def test_face_video_has_the_frames_asked_for(tmp_path: Path) -> None:
     assert int(video.get(cv2.CAP_PROP_FRAME_COUNT)) == 9 and video.get(cv2.CAP_PROP_FPS) == 12.0
     video.release()
     assert grace_hopper().is_file()
+
+
+def test_place_face_puts_the_face_where_its_box_says() -> None:
+    from ferlib.blazeface import BlazeFaceDetector
+
+    scene = np.full((480, 640, 3), 90, np.uint8)
+    frame, box = place_face(scene, width=80, degrees=20, centre=(450, 200), light=0.5)
+    assert frame.shape == scene.shape and frame.max() <= 128  # dimmed to half
+    assert box.w == 80 and abs(box.x + 40 - 450) <= 1 and abs(box.y + 40 - 200) <= 1
+    (found,) = BlazeFaceDetector().detect(frame)
+    assert abs(found.x + found.w / 2 - 450) < 15 and abs(found.y + found.h / 2 - 200) < 15
+    with pytest.raises(ValueError, match="light"):
+        place_face(scene, light=0)
+    with pytest.raises(ValueError, match="width"):
+        place_face(scene, width=-1)
