@@ -8,6 +8,7 @@ Set ``FERLIB_VERBOSE=1`` (``ferlib --verbose``) or ``TF_CPP_MIN_LOG_LEVEL=0`` to
 
 from __future__ import annotations
 
+import contextlib
 import importlib.abc
 import importlib.machinery
 import os
@@ -17,8 +18,12 @@ import tempfile
 from collections.abc import Sequence
 from types import ModuleType
 
-# absl's prefix (I/W/E + date or 0000 + time + thread + file:line]) and its note about early messages
-_STARTUP_LINE = re.compile(rb"^([IWE]\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\]|WARNING: All log messages before absl)")
+# absl's prefix (I/W/E + date or 0000 + time + thread + file:line]), its note about early messages, and
+# LiteRT's note that it uses its fast CPU kernels
+_STARTUP_LINE = re.compile(
+    rb"^([IWE]\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\]|WARNING: All log messages before absl"
+    rb"|INFO: Created TensorFlow Lite XNNPACK delegate)"
+)
 
 
 def verbose() -> bool:
@@ -60,6 +65,14 @@ class _QuietLoader(importlib.abc.Loader):
     def exec_module(self, module: ModuleType) -> None:
         with _filtered_stderr():
             self.loader.exec_module(module)
+
+
+def quiet_native_notes() -> contextlib.AbstractContextManager[None]:
+    """Filter standard error, as while TensorFlow loads, around native code that prints start-up notes
+    (a LiteRT interpreter's first use); nothing is filtered when the user asked for everything."""
+    if verbose() or os.environ.get("TF_CPP_MIN_LOG_LEVEL") == "0":
+        return contextlib.nullcontext()
+    return _filtered_stderr()
 
 
 class _filtered_stderr:  # a context manager, named like one

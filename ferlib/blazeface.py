@@ -13,13 +13,13 @@ from __future__ import annotations
 import importlib.metadata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import cv2
 import numpy as np
 
 from ferlib.errors import ConfigError, ImageError, ModelFileError
 from ferlib.faces import Box
+from ferlib.tflite import litert_interpreter
 
 #: The model's square input side and its anchor grid (one anchor per 4x4 cell: 48x48 anchors).
 INPUT_SIDE = 192
@@ -53,19 +53,6 @@ def model_path(name: str = "face_detection_full_range.tflite") -> Path:
     return path
 
 
-def make_interpreter(path: Path) -> Any:
-    """A LiteRT interpreter for ``path``: ``ai_edge_litert`` where installed, else TensorFlow's own."""
-    try:
-        from ai_edge_litert.interpreter import Interpreter
-    except ImportError:  # e.g. on Windows, where ai-edge-litert has no wheel
-        import tensorflow as tf
-
-        Interpreter = tf.lite.Interpreter
-    interpreter = Interpreter(model_path=str(path), num_threads=1)
-    interpreter.allocate_tensors()
-    return interpreter
-
-
 class BlazeFaceDetector:
     """Faces from about 20 pixels wide, frontal or turned, in colour or grey pictures.
 
@@ -80,7 +67,7 @@ class BlazeFaceDetector:
             raise ConfigError(f"overlap must be in (0, 1), got {overlap}")
         self.min_score = min_score
         self.overlap = overlap
-        self._interpreter = make_interpreter(model_path())
+        self._interpreter = litert_interpreter(model_path(), num_threads=1)
         self._input = self._interpreter.get_input_details()[0]["index"]
         outputs = sorted(self._interpreter.get_output_details(), key=lambda d: d["shape"][-1], reverse=True)
         self._boxes_output, self._scores_output = outputs[0]["index"], outputs[1]["index"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -49,18 +50,32 @@ def export_tflite(
     return destination
 
 
+def litert_interpreter(path: str | os.PathLike[str], num_threads: int | None = None) -> Any:
+    """A LiteRT interpreter for a ``.tflite`` file, tensors allocated: ``ai_edge_litert``'s where it is
+    installed (everywhere but Windows), else TensorFlow's own. Its start-up note is kept quiet."""
+    from ferlib._quiet import quiet_native_notes
+
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError:
+        import tensorflow as tf
+
+        Interpreter = tf.lite.Interpreter
+    with quiet_native_notes():
+        interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
+        interpreter.allocate_tensors()
+    return interpreter
+
+
 class TFLiteModel:
     """A ``.tflite`` emotion model with the small part of the Keras model API that ferlib uses."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        from ai_edge_litert.interpreter import Interpreter
-
         self.path = Path(path)
-        self._interpreter = Interpreter(model_path=str(self.path), num_threads=os.cpu_count())
+        self._interpreter = litert_interpreter(self.path, num_threads=os.cpu_count())
         self._input = self._interpreter.get_input_details()[0]
         self._output = self._interpreter.get_output_details()[0]
         self._batch = int(self._input["shape"][0])
-        self._interpreter.allocate_tensors()
         self.input_shape: tuple[int | None, ...] = (None, *map(int, self._input["shape"][1:]))
         self.output_shape: tuple[int | None, ...] = (None, *map(int, self._output["shape"][1:]))
 
