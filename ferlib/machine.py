@@ -17,8 +17,9 @@ def describe_machine() -> str:
 def fastest_precision(cpu_flags: set[str] | None = None) -> str:
     """``"mixed_bfloat16"`` on CPUs with bfloat16 instructions (AVX512-BF16 or AMX), else ``"float32"``.
 
-    bfloat16 trains ferlib's network about 1.7 times faster on such CPUs; on others Keras would emulate
-    it, which is slower than plain float32. ``cpu_flags`` defaults to this machine's (Linux only).
+    Such CPUs multiply bfloat16 numbers natively, so training runs faster than in float32 (measure it on
+    yours with ``benchmarks/training_speed.py --precision``); on others Keras would emulate bfloat16,
+    which is slower than plain float32. ``cpu_flags`` defaults to this machine's (Linux only).
     """
     flags = _cpu_flags() if cpu_flags is None else cpu_flags
     return "mixed_bfloat16" if flags & {"avx512_bf16", "amx_bf16"} else "float32"
