@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
+from ferlib.cluster import STRATEGIES
 from ferlib.data.locate import DEFAULT_RELATIVE
 from ferlib.errors import FerlibError, ImageError, OutputError
 
@@ -276,9 +278,21 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
         "--overwrite", action="store_true", help="delete a run already in --out and start again"
     )
     train.add_argument(
-        "--strategy", choices=("default", "mirrored"), default="default",
-        help="tf.distribute: mirrored = a copy of the model on every local GPU",
+        "--strategy", choices=STRATEGIES, default="default",
+        help="mirrored: a copy of the model on every local GPU (TensorFlow); hosts: several processes or "
+        "machines, each running this same command (Keras' DataParallel on JAX)",
     )  # fmt: skip
+    hosts = train.add_argument_group(
+        "--strategy hosts",
+        "defaults from FERLIB_COORDINATOR, FERLIB_NUM_PROCESSES, FERLIB_PROCESS_ID "
+        "(Slurm: SLURM_NTASKS, SLURM_PROCID)",
+    )
+    hosts.add_argument("--coordinator", metavar="HOST:PORT", help="process 0's address, the same for all")
+    hosts.add_argument("--processes", type=int, help="how many processes take part")
+    hosts.add_argument("--process-id", type=int, help="this process's index, 0 on the coordinator")
+    hosts.add_argument(
+        "--cluster-timeout", type=float, default=60.0, help="seconds to wait for every process (default: 60)"
+    )
     train.set_defaults(run=_train)
 
 
@@ -295,10 +309,22 @@ def _train(args: argparse.Namespace) -> int:
         **{item.name: values[item.name] for item in fields(TrainConfig) if item.name in values},
         augment=augment,
     )
-    from ferlib.distribute import make_strategy
-    from ferlib.training import train
+    if args.strategy == "hosts":
+        from ferlib.cluster import Cluster
 
-    result = train(config, strategy=make_strategy(args.strategy), overwrite=args.overwrite)
+        cluster = Cluster.from_environment(
+            args.coordinator, args.processes, args.process_id, args.cluster_timeout
+        )
+        if "keras" not in sys.modules:
+            os.environ["KERAS_BACKEND"] = "jax"  # Keras reads it once, when it is first imported
+        from ferlib.training import train
+
+        result = train(config, cluster=cluster, overwrite=args.overwrite)
+    else:
+        from ferlib.distribute import make_strategy
+        from ferlib.training import train
+
+        result = train(config, strategy=make_strategy(args.strategy), overwrite=args.overwrite)
     card = result.card
     if result.already_finished:
         print(f"{config.output_dir} holds this run, finished: nothing to do (--overwrite starts it again)")

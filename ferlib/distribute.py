@@ -6,20 +6,27 @@ them and the gradients are summed. ``split_cpu`` lets you try it on a machine wi
 
 from __future__ import annotations
 
+import keras
 import tensorflow as tf
 
-from ferlib.errors import ConfigError
-
-STRATEGIES = ("default", "mirrored")
+from ferlib.cluster import STRATEGIES
+from ferlib.errors import BackendError, ConfigError
 
 
 def make_strategy(name: str = "default") -> tf.distribute.Strategy:
-    """A strategy by name; ``ValueError`` for an unknown one."""
-    if name == "default":
-        return tf.distribute.get_strategy()
+    """A ``tf.distribute`` strategy by name: ``default`` or ``mirrored`` (``hosts`` is ``ferlib.cluster``)."""
+    if name not in STRATEGIES:
+        raise ConfigError(f"unknown strategy {name!r}; expected one of {', '.join(STRATEGIES)}")
+    if name == "hosts":
+        raise ConfigError("hosts is not a tf.distribute strategy: give train() a ferlib.cluster.Cluster")
+    if keras.backend.backend() != "tensorflow":
+        raise BackendError(
+            f"the {name} strategy is TensorFlow's: it needs KERAS_BACKEND=tensorflow (the default), and "
+            f"this Keras runs on {keras.backend.backend()}; across processes use --strategy hosts"
+        )
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
-    raise ConfigError(f"unknown strategy {name!r}; expected one of {', '.join(STRATEGIES)}")
+    return tf.distribute.get_strategy()
 
 
 def split_cpu(devices: int) -> list[str]:

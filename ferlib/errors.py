@@ -73,6 +73,11 @@ class BackendError(FerlibError, RuntimeError):
     """A feature that needs TensorFlow was asked for under another Keras backend, or the reverse."""
 
 
+class ClusterError(FerlibError, RuntimeError):
+    """The processes of a multi-host run could not start together: one missing, unreachable, or set up
+    differently from the others."""
+
+
 class MissingExtraError(FerlibError, ImportError):
     """An optional feature was asked for without its extra installed; the message names the extra."""
 

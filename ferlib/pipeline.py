@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -57,10 +58,14 @@ def make_dataset(
         dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
 
+    # Keras' preprocessing layers run on TensorFlow inside tf.data whatever the backend, but a Sequential
+    # of them does not under JAX: its layers are called one by one.
+    steps = augment.layers if isinstance(augment, keras.Sequential) else [augment] if augment else []
+
     def prepare(batch_images: tf.Tensor, batch_labels: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         x = tf.cast(batch_images, tf.float32)[..., tf.newaxis]
-        if augment is not None:
-            x = augment(x, training=True)
+        for step in steps:
+            x = step(x, training=True)
         y = tf.one_hot(batch_labels, NUM_CLASSES) if one_hot and targets is None else batch_labels
         return x, y
 

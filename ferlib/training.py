@@ -8,13 +8,16 @@ Calling ``train`` again with the same output folder resumes an unfinished run.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import hashlib
 import json
 import math
 import os
 import shlex
 import shutil
 import sys
+import tempfile
 import time
 import warnings
 from dataclasses import asdict, dataclass
@@ -29,9 +32,10 @@ import tensorflow as tf
 import ferlib
 from ferlib.augment import build_augmentation
 from ferlib.card import card_path, read_card, write_card
+from ferlib.cluster import Cluster, barrier, is_chief, join
 from ferlib.config import TrainConfig
 from ferlib.data import FER2013, Split, load_fer2013
-from ferlib.errors import ModelFileError, RunExistsError, TrainingInterrupted
+from ferlib.errors import ConfigError, ModelFileError, RunExistsError, TrainingInterrupted
 from ferlib.io import atomic_path, write_text_atomic
 from ferlib.labels import EMOTIONS
 from ferlib.machine import describe_machine
@@ -64,6 +68,7 @@ def train(
     *,
     data: FER2013 | None = None,
     strategy: tf.distribute.Strategy | None = None,
+    cluster: Cluster | None = None,
     callbacks: list[keras.callbacks.Callback] | None = None,
     verbose: int | str = "auto",
     overwrite: bool = False,
@@ -74,6 +79,11 @@ def train(
     another run raises ``RunExistsError`` unless ``overwrite=True``. Nothing in the folder is touched
     before the settings, the data and the teacher have been checked. ``callbacks`` run after ferlib's own
     (backup, checkpoint, CSV log, schedule, early stopping).
+
+    ``strategy`` is a ``tf.distribute`` strategy (TensorFlow backend, one machine); ``cluster`` trains
+    on several processes or hosts instead (JAX backend, ``ferlib.cluster``): every process calls
+    ``train`` with the same settings, ``config.output_dir`` on a file system they all share, and
+    process 0 alone writes the run's files.
     """
     out = Path(config.output_dir)
     state = run_state(out, config, overwrite=overwrite)
@@ -87,24 +97,55 @@ def train(
     if config.limit:
         validation = _limited(validation, max(config.limit // 4, 64), config.seed)
     targets = _distillation_targets(config, training)
+    if cluster is not None:
+        _check_for_cluster(config, cluster, strategy)
+        join(cluster, _settings_fingerprint(config, data))
 
-    if state == "overwrite":
-        _remove_run(out)
-    _repair_backup(out / "backup")
-    out.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(out / "config.json", json.dumps(asdict(config), indent=2) + "\n")
+    if is_chief():
+        if state == "overwrite":
+            _remove_run(out)
+        _repair_backup(out / "backup")
+        out.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(out / "config.json", json.dumps(asdict(config), indent=2) + "\n")
+    barrier("ferlib: run folder ready")
 
     keras.utils.set_random_seed(config.seed)
     previous_policy = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy(config.precision)
     try:
-        model = _fit(config, out, training, validation, targets, strategy, callbacks or [], verbose)
+        model = _fit(config, out, training, validation, targets, strategy, callbacks or [], verbose, cluster)
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
-    history = read_log(out / "log.csv")
-    card = _card(config, model, data, history, _Clock.saved(out / "clock.json"), training, validation)
-    write_card(out / "model.keras", card)
-    return TrainResult(model, out / "model.keras", card, history)
+    if is_chief():
+        history = read_log(out / "log.csv")
+        card = _card(config, model, data, history, _Clock.saved(out / "clock.json"), training, validation)
+        write_card(out / "model.keras", card)
+    barrier("ferlib: run finished")
+    return TrainResult(model, out / "model.keras", read_card(out / "model.keras"), read_log(out / "log.csv"))
+
+
+def _check_for_cluster(
+    config: TrainConfig, cluster: Cluster, strategy: tf.distribute.Strategy | None
+) -> None:
+    """Settings a multi-process run cannot honour, refused before anything starts."""
+    if strategy is not None:
+        raise ConfigError("give a tf.distribute strategy or a cluster, not both")
+    if config.minutes is not None:
+        raise ConfigError(
+            "--minutes cannot be used with --strategy hosts: each process would stop on its own clock, "
+            "at different batches; give --epochs instead"
+        )
+    if config.batch_size % cluster.processes:
+        raise ConfigError(
+            f"the batch size ({config.batch_size}) must be a multiple of the number of processes "
+            f"({cluster.processes}): each process takes an equal share of every batch"
+        )
+
+
+def _settings_fingerprint(config: TrainConfig, data: FER2013) -> str:
+    """What every process of a cluster must agree on: the settings (not where files are) and the data."""
+    settings = {k: v for k, v in asdict(config).items() if k not in ("output_dir", "data_dir")}
+    return hashlib.sha256(json.dumps([settings, data.fingerprint], sort_keys=True).encode()).hexdigest()
 
 
 def run_state(out: Path, config: TrainConfig, *, overwrite: bool = False) -> str:
@@ -191,20 +232,34 @@ def _fit(
     strategy: tf.distribute.Strategy | None,
     extra_callbacks: list[keras.callbacks.Callback],
     verbose: int | str,
+    cluster: Cluster | None = None,
 ) -> keras.Model:
-    """Fit with the callbacks, then save the best epoch as a float32 inference model ``model.keras``."""
-    strategy = strategy or tf.distribute.get_strategy()
-    with strategy.scope():
+    """Fit with the callbacks, then save the best epoch as a float32 inference model ``model.keras``.
+
+    On a cluster every process takes whole batches only (a part batch would leave some processes
+    without work at the last step): the training images left over change every epoch, and PublicTest
+    is validated on all but its last few faces during training (all of them for the card)."""
+    # On a cluster, Keras' DataParallel (set by ``join``) places the variables; no tf.distribute scope.
+    with contextlib.nullcontext() if cluster else (strategy or tf.distribute.get_strategy()).scope():
         model = compiled_model(config, steps_per_epoch=int(np.ceil(len(training) / config.batch_size)))
-    train_ds = training_pipeline(config, training, targets)
-    val_ds = make_dataset(validation, batch_size=256, one_hot=True)
+    processes = cluster.processes if cluster else 1
+    whole = processes > 1
+    train_ds = training_pipeline(config, training, targets, drop_remainder=whole)
+    val_batch = min(256, len(validation) // processes * processes)
+    val_ds = make_dataset(validation, batch_size=val_batch, one_hot=True, drop_remainder=whole)
+    if whole:
+        used = len(validation) // val_batch * val_batch
+        print(f"validating on {used:,} of {len(validation):,} PublicTest faces (whole batches)", flush=True)
 
     log_path = out / "log.csv"
     resuming = (out / "backup").is_dir()
     done_epochs = _epochs_in_backup(out / "backup")
-    _truncate_log(log_path, done_epochs)
-    callbacks = _callbacks(config, out, _best_logged(log_path))
-    clock = _Clock(out / "clock.json")
+    if is_chief():
+        _truncate_log(log_path, done_epochs)
+    barrier("ferlib: log ready")
+    scratch = None if is_chief() else Path(tempfile.mkdtemp(prefix="ferlib-worker-"))
+    callbacks = _callbacks(config, out, _best_logged(log_path), scratch)
+    clock = _Clock(out / "clock.json", saves=is_chief())
     if config.minutes is not None:
         callbacks.append(
             _TimeBudget(clock, config.minutes * 60, config.learning_rate, config.schedule == "cosine")
@@ -213,23 +268,33 @@ def _fit(
         verbose = 1 if sys.stdout.isatty() else 2
     if resuming:
         print(f"Resuming {out} after epoch {done_epochs} of {config.epochs}", flush=True)
-    model.fit(
-        train_ds,
-        validation_data=val_ds,
-        epochs=config.epochs,
-        callbacks=[*callbacks, clock, *extra_callbacks],
-        class_weight=class_weights(training.labels) if config.use_class_weights else None,
-        shuffle=False,  # the tf.data pipeline shuffles every epoch
-        verbose=verbose,
-    )
+    with warnings.catch_warnings():
+        # Sharded between processes, the pipeline's length is learnt in the first epoch, which Keras
+        # reports as running out of data.
+        warnings.filterwarnings("ignore", "Your input ran out of data", UserWarning)
+        model.fit(
+            train_ds,
+            validation_data=val_ds,
+            epochs=config.epochs,
+            callbacks=[*callbacks, clock, *extra_callbacks],
+            class_weight=class_weights(training.labels) if config.use_class_weights else None,
+            shuffle=False,  # the tf.data pipeline shuffles every epoch
+            verbose=verbose,
+        )
 
+    barrier("ferlib: training done")
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if cluster is not None:
+        keras.distribution.set_distribution(None)  # the saved model is an ordinary one-device model
     best = keras.saving.load_model(out / "best.keras") if (out / "best.keras").is_file() else model
     # The saved file is a float32 inference model: same weights, no optimizer state, no bf16 policy.
     keras.mixed_precision.set_global_policy("float32")
     final = build_model(config.architecture)
-    final.set_weights(best.get_weights())
-    with atomic_path(out / "model.keras") as tmp:
-        final.save(tmp)
+    final.set_weights([np.asarray(weight) for weight in best.get_weights()])
+    if is_chief():
+        with atomic_path(out / "model.keras") as tmp:
+            final.save(tmp)
     return final
 
 
@@ -245,7 +310,7 @@ def compiled_model(config: TrainConfig, steps_per_epoch: int) -> keras.Model:
 
 
 def training_pipeline(
-    config: TrainConfig, training: Split, targets: np.ndarray | None = None
+    config: TrainConfig, training: Split, targets: np.ndarray | None = None, drop_remainder: bool = False
 ) -> tf.data.Dataset:
     """Shuffled, augmented batches of ``training`` as ``config`` asks, with one-hot or soft ``targets``."""
     augment = build_augmentation(config.augment, seed=config.seed) if config.augment else None
@@ -257,6 +322,7 @@ def training_pipeline(
         one_hot=True,
         seed=config.seed,
         targets=targets,
+        drop_remainder=drop_remainder,
     )
 
 
@@ -291,20 +357,29 @@ def _optimizer(config: TrainConfig, steps_per_epoch: int) -> keras.optimizers.Op
     return keras.optimizers.AdamW(rate, weight_decay=config.weight_decay)
 
 
-def _callbacks(config: TrainConfig, out: Path, best_so_far: float | None) -> list[keras.callbacks.Callback]:
+def _callbacks(
+    config: TrainConfig, out: Path, best_so_far: float | None, scratch: Path | None = None
+) -> list[keras.callbacks.Callback]:
+    """ferlib's callbacks. The processes of a cluster other than the first pass a ``scratch`` folder: they
+    restore the shared backup like process 0 and save exactly when it does (saving synchronises the
+    model's state across processes, so all must take part), but into ``scratch``, never into ``out``."""
+    folder = out if scratch is None else scratch
+    # Two generations of backup: a kill while the newest is being written leaves the previous one.
+    backup = keras.callbacks.BackupAndRestore(
+        str(out / "backup"), save_freq=config.backup_every_batches, double_checkpoint=True
+    )
+    if scratch is not None:
+        backup = _SavesElsewhere(str(out / "backup"), str(scratch / "backup"), config.backup_every_batches)
     callbacks: list[keras.callbacks.Callback] = [
-        # Two generations of backup: a kill while the newest is being written leaves the previous one.
-        keras.callbacks.BackupAndRestore(
-            str(out / "backup"), save_freq=config.backup_every_batches, double_checkpoint=True
-        ),
+        backup,
         keras.callbacks.ModelCheckpoint(
-            out / "best.keras",
+            folder / "best.keras",
             monitor="val_accuracy",
             mode="max",
             save_best_only=True,
             initial_value_threshold=best_so_far,
         ),
-        keras.callbacks.CSVLogger(str(out / "log.csv"), append=True),
+        keras.callbacks.CSVLogger(str(folder / "log.csv"), append=True),
     ]
     if config.schedule == "plateau":
         callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor="val_accuracy", factor=0.5, patience=3))
@@ -318,6 +393,22 @@ def _callbacks(config: TrainConfig, out: Path, best_so_far: float | None) -> lis
             )
         )
     return callbacks
+
+
+class _SavesElsewhere(keras.callbacks.BackupAndRestore):
+    """Restores from ``backup_dir`` at the start, then saves into ``scratch`` (other processes than 0)."""
+
+    def __init__(self, backup_dir: str, scratch: str, save_freq: int) -> None:
+        super().__init__(backup_dir, save_freq=save_freq, double_checkpoint=True)
+        self.scratch = scratch
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        super().on_train_begin(logs)
+        self.backup_dir = self.scratch
+        self._weights_path = str(Path(self.scratch) / "latest.weights.h5")
+        self._training_metadata_path = str(Path(self.scratch) / "training_metadata.json")
+        self._prev_weights_path = f"{self._weights_path}.bkp"
+        self._prev_training_metadata_path = f"{self._training_metadata_path}.bkp"
 
 
 class InterruptAfter(keras.callbacks.Callback):
@@ -370,10 +461,11 @@ class _Clock(keras.callbacks.Callback):
     """Training wall time and batches, summed over every resumed segment and saved often enough to
     survive a kill."""
 
-    def __init__(self, path: Path, every_seconds: float = 10.0) -> None:
+    def __init__(self, path: Path, every_seconds: float = 10.0, saves: bool = True) -> None:
         super().__init__()
         self.path = path
         self.every_seconds = every_seconds
+        self.saves = saves
         saved = self.saved(path)
         self.before, self.batches = saved["elapsed_seconds"], int(saved["batches"])
         self.start = time.monotonic()
@@ -390,6 +482,8 @@ class _Clock(keras.callbacks.Callback):
         return self.before + time.monotonic() - self.start
 
     def _save(self) -> None:
+        if not self.saves:
+            return
         state = {"elapsed_seconds": round(self.elapsed, 1), "batches": self.batches}
         write_text_atomic(self.path, json.dumps(state))
         self.saved_at = time.monotonic()

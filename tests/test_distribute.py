@@ -16,7 +16,7 @@ from ferlib.distribute import make_strategy
 
 
 def test_strategy_names_and_errors() -> None:
-    with pytest.raises(ValueError, match="expected one of default, mirrored"):
+    with pytest.raises(ValueError, match="expected one of default, mirrored, hosts"):
         make_strategy("parameter-server")
     assert make_strategy("default").num_replicas_in_sync == 1
 
