@@ -28,8 +28,7 @@ from ferlib.table import format_table
 RESULTS = Path(__file__).with_name("results") / "multi_process.json"
 BATCH = 64
 
-WORKER = (
-    """
+WORKER = """
 import json, sys, time
 import keras
 from ferlib.cluster import Cluster
@@ -43,16 +42,14 @@ class EpochTimer(keras.callbacks.Callback):
         self.seconds = time.perf_counter() - self.start
 
 out, images, port = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-processes, index = int(sys.argv[4]), int(sys.argv[5])
-config = TrainConfig(architecture="ferlib", epochs=2, batch_size=int(sys.argv[6]), limit=images, output_dir=out,
+processes, index, batch = int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+config = TrainConfig(architecture="ferlib", epochs=2, batch_size=batch, limit=images, output_dir=out,
                      precision="mixed_bfloat16")
 cluster = Cluster(f"localhost:{port}", processes, index) if port != "none" else None
 timer = EpochTimer()
 train(config, cluster=cluster, callbacks=[timer], verbose=0)
 print(json.dumps({"seconds": timer.seconds}))
 """
-    % BATCH
-)
 
 
 def free_port() -> int:
