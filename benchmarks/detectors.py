@@ -32,7 +32,8 @@ from tqdm import tqdm
 from ferlib.faces import DETECTORS, Box, make_detector
 from ferlib.io import write_text_atomic
 from ferlib.machine import describe_machine
-from ferlib.samples import GRACE_HOPPER_FACE, dimmed, grace_hopper, place_face
+from ferlib.samples import dimmed, place_face
+from ferlib.samples import portraits as sample_portraits
 from ferlib.table import format_table
 
 RESULTS = Path(__file__).with_name("results") / "detectors.json"
@@ -50,12 +51,7 @@ class Portrait:
 
 
 def portraits(folder: Path | None) -> list[Portrait]:
-    import skimage.data
-
-    found = [
-        Portrait("grace_hopper", cv2.imread(str(grace_hopper())), GRACE_HOPPER_FACE),
-        Portrait("astronaut", cv2.cvtColor(skimage.data.astronaut(), cv2.COLOR_RGB2BGR), (176, 68, 100, 100)),
-    ]
+    found = [Portrait(name, image, face) for name, (image, face) in sample_portraits().items()]
     if folder is not None:
         with open(folder / "faces.csv", newline="") as table:
             for file, *box in csv.reader(table):

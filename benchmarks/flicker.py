@@ -6,8 +6,8 @@ grey levels, shifts up to 3 pixels, brightness 85-115%), and the label changes p
 for each smoothing window (``FaceTracker(window=...)``; 1 is no smoothing) with the default recognizer.
 
 Two sets of still faces:
-- photos of people (matplotlib's ``grace_hopper.jpg``, plus any in ``--photos DIR``), placed in a
-  640x480 frame and found by the detector, as in a live view;
+- portraits of people (Grace Hopper's from matplotlib, the astronaut Eileen Collins from scikit-image,
+  plus any in ``--photos DIR``), placed in a 640x480 frame and found by the detector, as in a live view;
 - ``--fer-faces`` FER-2013 PublicTest faces drawn at random (seed 0), classified as crops (their tight
   48-pixel crops are not what a face detector is built for). Many of them lie between two classes,
   which is where a live label flickers.
@@ -31,7 +31,7 @@ from ferlib.faces import Box
 from ferlib.io import write_text_atomic
 from ferlib.machine import describe_machine
 from ferlib.recognizer import EmotionRecognizer, FaceEmotion, scores_dict
-from ferlib.samples import grace_hopper
+from ferlib.samples import portraits
 from ferlib.table import format_table
 from ferlib.tracking import FaceTracker
 
@@ -79,12 +79,14 @@ def main() -> None:
     count = int(args.seconds * FPS)
     recognizer = EmotionRecognizer()
     rows = []
-    for path in [grace_hopper(), *(sorted(args.photos.glob("*.jp*g")) if args.photos else [])]:
-        photo = cv2.imread(str(path))
+    photos = {f"{name} portrait": image for name, (image, _) in portraits().items()}
+    for path in sorted(args.photos.glob("*.jp*g")) if args.photos else []:
+        photos[path.name] = cv2.imread(str(path))
+    for name, photo in photos.items():
         scale = min(440 / photo.shape[0], 600 / photo.shape[1])
-        photo = cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        small = cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         rows.append(
-            _row(path.name, [recognizer.recognize(f) for f in still_face_frames(photo, count, (480, 640))])
+            _row(name, [recognizer.recognize(f) for f in still_face_frames(small, count, (480, 640))])
         )
 
     public = load_fer2013(progress=False).public_test

@@ -23,6 +23,19 @@ def grace_hopper() -> Path:
     return Path(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
 
 
+def portraits() -> dict[str, tuple[np.ndarray, tuple[int, int, int, int]]]:
+    """Real portraits that ship with installed packages, each as (BGR photo, face box x, y, w, h drawn by
+    eye): Grace Hopper's (matplotlib) and, where scikit-image is installed, NASA's public-domain
+    portrait of the astronaut Eileen Collins."""
+    found = {"grace_hopper": (_portrait(), GRACE_HOPPER_FACE)}
+    try:
+        import skimage.data
+    except ImportError:
+        return found
+    found["astronaut"] = (cv2.cvtColor(skimage.data.astronaut(), cv2.COLOR_RGB2BGR), (176, 68, 100, 100))
+    return found
+
+
 def frame_with_faces(count: int = 1, size: tuple[int, int] = (640, 480)) -> np.ndarray:
     """A grey BGR frame of ``size`` holding ``count`` (1 or 4) copies of the portrait."""
     if count not in (1, 4):
