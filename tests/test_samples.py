@@ -41,3 +41,16 @@ def test_place_face_puts_the_face_where_its_box_says() -> None:
         place_face(scene, light=0)
     with pytest.raises(ValueError, match="width"):
         place_face(scene, width=-1)
+
+
+def test_each_portraits_face_box_holds_the_face_the_detector_finds() -> None:
+    from ferlib.blazeface import BlazeFaceDetector
+    from ferlib.samples import portraits
+
+    found = portraits()
+    assert "grace_hopper" in found
+    for name, (image, (x, y, w, h)) in found.items():
+        (face,) = BlazeFaceDetector().detect(image)
+        centre = (face.x + face.w / 2, face.y + face.h / 2)
+        assert x < centre[0] < x + w and y < centre[1] < y + h, name
+        assert 0.7 < face.w / w < 1.4, name
