@@ -69,6 +69,25 @@ def test_the_command_line_refuses_a_cluster_it_cannot_place(capsys: pytest.Captu
     assert not Path("never-written").exists()
 
 
+def test_without_jax_the_command_names_the_extra(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "jax", None)  # as if JAX were not installed
+    command = [
+        "train",
+        "--strategy",
+        "hosts",
+        "--coordinator",
+        "head:1",
+        "--processes",
+        "1",
+        "--process-id",
+        "0",
+    ]
+    assert main([*command, "--out", "never-written"]) == 2
+    assert 'pip install "ferlib[hosts]"' in capsys.readouterr().err
+
+
 # -- the start-up check -----------------------------------------------------------------------------
 
 
