@@ -315,6 +315,9 @@ def _train(args: argparse.Namespace) -> int:
         cluster = Cluster.from_environment(
             args.coordinator, args.processes, args.process_id, args.cluster_timeout
         )
+        from ferlib.faces import require_extra
+
+        require_extra("jax", "hosts")
         if "keras" not in sys.modules:
             os.environ["KERAS_BACKEND"] = "jax"  # Keras reads it once, when it is first imported
         from ferlib.training import train
