@@ -20,7 +20,10 @@ if TYPE_CHECKING:
     from ferlib.recognizer import EmotionRecognizer, FaceEmotion
 
 
-MODEL_HELP = "a .keras file or a .tflite export (default: the model that ships with ferlib)"
+MODEL_HELP = (
+    "a .keras file, a .tflite export, or a shipped model by name: default (one fast network) or "
+    "accurate (an ensemble of two, twice the cost per face) (default: default)"
+)
 DATA_HELP = "FER-2013 folder or CSV (default: $FER2013_DIR, then data/fer2013)"
 
 
@@ -153,9 +156,9 @@ def _export(args: argparse.Namespace) -> int:
 def _load_model(path: str | None) -> Predictor:
     """The model at ``path`` (a .keras or .tflite file), else the shipped one."""
     from ferlib.models import load_model_file
-    from ferlib.pretrained import load_pretrained
+    from ferlib.pretrained import PRETRAINED, load_pretrained
 
-    return load_model_file(path) if path else load_pretrained()
+    return load_pretrained(path or "default") if path is None or path in PRETRAINED else load_model_file(path)
 
 
 def _add_recognizer_options(command: argparse.ArgumentParser) -> None:

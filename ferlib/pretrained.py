@@ -1,4 +1,9 @@
-"""The model that ships inside ferlib, trained by ``ferlib train`` on FER-2013 Training."""
+"""The models that ship inside ferlib, trained by ``ferlib train`` on FER-2013 Training.
+
+``"default"`` is one network, small and fast enough for live video; ``"accurate"`` is an ensemble
+(``ferlib ensemble``) averaging two such networks: about two points better on PublicTest, at twice
+the cost per face. Each has its card (``<file>.json``) saying how it was made and how well it does.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +11,37 @@ from pathlib import Path
 from typing import Any
 
 from ferlib.card import read_card
-from ferlib.errors import ModelFileError
+from ferlib.errors import ConfigError, ModelFileError
 from ferlib.models import Predictor, load_model_file
 
-PRETRAINED_PATH = Path(__file__).with_name("pretrained") / "ferlib_fer2013.keras"
+_FOLDER = Path(__file__).with_name("pretrained")
+#: Every shipped model by name, the default first.
+PRETRAINED: dict[str, Path] = {
+    "default": _FOLDER / "ferlib_fer2013.keras",
+    "accurate": _FOLDER / "ferlib_fer2013_accurate.keras",
+}
+PRETRAINED_PATH = PRETRAINED["default"]
 
 
-def load_pretrained() -> Predictor:
-    """The shipped model, loaded from the installed package (no download, works offline)."""
-    if not PRETRAINED_PATH.is_file():
+def pretrained_path(name: str = "default") -> Path:
+    """Where the shipped model ``name`` lies in this installation."""
+    if name not in PRETRAINED:
+        raise ConfigError(f"unknown shipped model {name!r}; expected one of {', '.join(PRETRAINED)}")
+    path = PRETRAINED[name]
+    if not path.is_file():
         raise ModelFileError(
-            f"the pretrained model is missing from this installation ({PRETRAINED_PATH}); "
+            f"the shipped model {name!r} is missing from this installation ({path}); "
             "reinstall ferlib, or train one with `ferlib train` and load it with keras.saving.load_model"
         )
-    return load_model_file(PRETRAINED_PATH)
+    return path
 
 
-def pretrained_card() -> dict[str, Any]:
-    """The shipped model's card: how it was trained and how well it does."""
-    return read_card(PRETRAINED_PATH)
+def load_pretrained(name: str = "default") -> Predictor:
+    """A shipped model (``"default"`` or ``"accurate"``), loaded from the installed package (no download,
+    works offline)."""
+    return load_model_file(pretrained_path(name))
+
+
+def pretrained_card(name: str = "default") -> dict[str, Any]:
+    """A shipped model's card: how it was trained and how well it does."""
+    return read_card(pretrained_path(name))

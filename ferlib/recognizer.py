@@ -43,6 +43,8 @@ class FaceEmotion:
 class EmotionRecognizer:
     """Detect faces and score their emotions with a ferlib model (the shipped one by default).
 
+    ``model`` is a Keras model, a ``.keras`` or ``.tflite`` file, or a shipped model by name:
+    ``"default"`` (one network, fast enough for live video) or ``"accurate"`` (an ensemble of two);
     ``detector`` is a name from ``ferlib.faces.DETECTORS`` (``"blazeface"`` by default) or any object
     with ``detect(image) -> list[Box]``; ``align`` levels the eyes of each face before the model sees
     it, where the detector finds eyes (BlazeFace does);
@@ -62,10 +64,10 @@ class EmotionRecognizer:
         max_detection_side: int = 1280,
         known_faces: KnownFaces | None = None,
     ) -> None:
-        if model is None:
-            from ferlib.pretrained import load_pretrained
+        from ferlib.pretrained import PRETRAINED, load_pretrained
 
-            model = load_pretrained()
+        if model is None or (isinstance(model, str) and model in PRETRAINED):
+            model = load_pretrained(model or "default")
         elif isinstance(model, (str, os.PathLike)):
             model = load_model_file(model)  # .keras, or .tflite for the faster LiteRT runtime
         assert not isinstance(model, (str, os.PathLike))  # for mypy: a path was loaded just above
