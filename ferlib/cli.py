@@ -79,6 +79,9 @@ def _parser() -> argparse.ArgumentParser:
     ensemble.add_argument("--out", required=True, help="the ensemble's .keras file (its card goes beside it)")
     ensemble.add_argument("--overwrite", action="store_true", help="replace an existing file and card")
     ensemble.add_argument("--data", help=f"{DATA_HELP}; the card records PublicTest accuracy")
+    ensemble.add_argument(
+        "--report-private-test", action="store_true", help="also measure PrivateTest (final models only)"
+    )
     ensemble.set_defaults(run=_ensemble)
     versions = commands.add_parser(
         "versions", help="Python, the machine and the package versions, for bug reports"
@@ -406,9 +409,13 @@ def _ensemble(args: argparse.Namespace) -> int:
     out = check_destination(args.out, overwrite=args.overwrite)
     model = build_ensemble(args.models)
     data = load_fer2013(args.data, progress=False)
-    save_ensemble(model, out, member_files=args.models, data=data, overwrite=args.overwrite)
+    save_ensemble(model, out, member_files=args.models, data=data, overwrite=args.overwrite,
+                  report_private_test=args.report_private_test)  # fmt: skip
+    card = read_card(out)
     print(f"written {out} ({out.stat().st_size / 1e6:.1f} MB, {len(args.models)} members)")
-    print(f"PublicTest accuracy: {read_card(out)['public_test_accuracy']:.4f}")
+    print(f"PublicTest accuracy: {card['public_test_accuracy']:.4f}")
+    if card["private_test_accuracy"] is not None:
+        print(f"PrivateTest accuracy: {card['private_test_accuracy']:.4f}")
     return 0
 
 

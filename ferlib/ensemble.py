@@ -60,16 +60,18 @@ def save_ensemble(
     member_files: Sequence[str | os.PathLike[str] | None] | None = None,
     data: FER2013 | None = None,
     overwrite: bool = False,
+    report_private_test: bool = False,
 ) -> Path:
     """Write ``model`` (from ``build_ensemble``) to ``path`` and its card beside it, both atomically.
 
     ``member_files`` names the file each member came from (``None`` for one built in memory), in
     order, so the card can quote the members' own cards. With ``data`` the card also gets the
-    ensemble's PublicTest accuracy. ``RunExistsError`` if ``path`` or its card exists and
-    ``overwrite`` is False; nothing is written before every check has passed.
+    ensemble's PublicTest accuracy, and with ``report_private_test`` its PrivateTest accuracy (for the
+    final report of a model already chosen on PublicTest). ``RunExistsError`` if ``path`` or its card
+    exists and ``overwrite`` is False; nothing is written before every check has passed.
     """
     path = check_destination(path, overwrite=overwrite)
-    card = _card(model, member_files, data)
+    card = _card(model, member_files, data, report_private_test)
     with atomic_path(path) as tmp:
         model.save(tmp)
     write_card(path, card)
@@ -94,6 +96,7 @@ def _card(
     model: keras.Model,
     member_files: Sequence[str | os.PathLike[str] | None] | None = None,
     data: FER2013 | None = None,
+    report_private_test: bool = False,
 ) -> dict[str, Any]:
     """The model card of an ensemble: its members (from their own cards where they have one), its size,
     and the training time of all its members together."""
@@ -105,6 +108,7 @@ def _card(
     fingerprints = {row["data_fingerprint"] for row in rows}
     seconds = [row["wall_seconds"] for row in rows]
     public = evaluate(model, "PublicTest", data=data) if data is not None else None
+    private = evaluate(model, "PrivateTest", data=data) if data is not None and report_private_test else None
     return {
         "architecture": "ensemble",
         "members": rows,
@@ -120,7 +124,7 @@ def _card(
         "machine": describe_machine(),
         "public_test_accuracy": public.accuracy if public else None,
         "public_test_images": len(public.labels) if public else None,
-        "private_test_accuracy": None,
+        "private_test_accuracy": private.accuracy if private else None,
         "ferlib_version": ferlib.__version__,
         "keras_version": keras.__version__,
         "tensorflow_version": tf.__version__,

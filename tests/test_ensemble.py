@@ -78,6 +78,10 @@ def test_a_saved_ensemble_evaluates_and_its_card_measures_it(
     # In-memory members have no card: their architecture and training time are unknown, so is the total.
     assert {m["file"] for m in card["members"]} == {None} and card["wall_seconds"] is None
 
+    final = save_ensemble(ensemble, tmp_path / "final.keras", data=real_dataset, report_private_test=True)
+    private = evaluate(load_model_file(final), "PrivateTest", data=real_dataset)
+    assert read_card(final)["private_test_accuracy"] == private.accuracy
+
 
 def test_the_card_lists_member_files_with_their_own_cards(faces: np.ndarray, tmp_path: Path) -> None:
     copy = tmp_path / "copy.keras"  # the same architecture twice, loaded from two files
