@@ -220,31 +220,22 @@ def misclassified_gallery(
     return figure
 
 
-def reliability_diagram(evaluation: Evaluation, bins: int = 10) -> Figure:
-    """Calibration: accuracy against confidence in equal-width bins, with the expected calibration error."""
-    confidence = evaluation.probabilities.max(axis=1)
-    correct = evaluation.predictions == evaluation.labels
-    edges = np.linspace(0, 1, bins + 1)
-    which = np.clip(np.digitize(confidence, edges) - 1, 0, bins - 1)
-    counts = np.bincount(which, minlength=bins)
-    accuracy = np.bincount(which, weights=correct, minlength=bins) / np.maximum(counts, 1)
-    mean_conf = np.bincount(which, weights=confidence, minlength=bins) / np.maximum(counts, 1)
-    ece = float(np.sum(counts / counts.sum() * np.abs(accuracy - mean_conf)))
+def reliability_diagram(evaluation: Evaluation, bins: int = 10, title: str = "") -> Figure:
+    """Calibration: accuracy against confidence in equal-width bins, with the expected calibration error
+    (``ferlib.calibration``)."""
+    from ferlib.calibration import reliability
+
+    found = reliability(evaluation.probabilities, evaluation.labels, bins)
     figure = Figure(figsize=(5, 5))
     ax = figure.subplots()
-    centres = (edges[:-1] + edges[1:]) / 2
-    ax.bar(
-        centres[counts > 0],
-        accuracy[counts > 0],
-        width=1 / bins,
-        edgecolor="black",
-        alpha=0.7,
-        label="accuracy",
-    )
+    centres = (found.edges[:-1] + found.edges[1:]) / 2
+    filled = found.counts > 0
+    ax.bar(centres[filled], found.accuracy[filled], width=1 / bins, edgecolor="black", alpha=0.7,
+           label="accuracy")  # fmt: skip
     ax.plot([0, 1], [0, 1], "--", color="gray", label="perfect calibration")
     ax.set_xlabel("confidence")
     ax.set_ylabel("accuracy")
-    ax.set_title(f"Reliability ({evaluation.split}): ECE {ece:.3f}")
+    ax.set_title(f"{title or 'Reliability'} ({evaluation.split}): ECE {found.ece:.3f}")
     ax.legend()
     return figure
 
