@@ -105,19 +105,19 @@ class BlazeFaceDetector:
         merged = _weighted_nms(corners, points[:, 2:4].reshape(-1, 4), scores[keep], self.overlap)
 
         def to_pixels(u: float, v: float) -> tuple[float, float]:
-            return (u * INPUT_SIDE - pad_x) / scale, (v * INPUT_SIDE - pad_y) / scale
+            return float((u * INPUT_SIDE - pad_x) / scale[0]), float((v * INPUT_SIDE - pad_y) / scale[1])
 
         detections = []
         for (x0, y0, x1, y1), (ax, ay, bx, by), score in merged:
             (left, top), (right, bottom) = to_pixels(x0, y0), to_pixels(x1, y1)
             eyes = (to_pixels(ax, ay), to_pixels(bx, by))
-            detections.append(Detection((left, top, right - left, bottom - top), score, eyes))
+            detections.append(Detection((left, top, right - left, bottom - top), float(score), eyes))
         return detections
 
 
-def _letterbox(image: np.ndarray) -> tuple[np.ndarray, float, float, float]:
+def _letterbox(image: np.ndarray) -> tuple[np.ndarray, tuple[float, float], float, float]:
     """The picture as the model's input: RGB in [-1, 1], scaled to fit 192x192 and padded with black.
-    Returns the tensor, the scale and the padding (in input pixels) to map boxes back."""
+    Returns the tensor, the scales (x, y) and the padding (in input pixels) to map boxes back."""
     if image.ndim == 2:
         rgb = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
     elif image.ndim == 3 and image.shape[2] == 3:
@@ -132,7 +132,7 @@ def _letterbox(image: np.ndarray) -> tuple[np.ndarray, float, float, float]:
     resized = cv2.resize(rgb, (new_w, new_h), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
     top, left = int(pad_y), int(pad_x)
     canvas[top : top + new_h, left : left + new_w] = resized.astype(np.float32) / 127.5 - 1
-    return canvas[None], scale, float(left), float(top)
+    return canvas[None], (new_w / width, new_h / height), float(left), float(top)
 
 
 def _weighted_nms(
@@ -144,13 +144,13 @@ def _weighted_nms(
     areas = np.prod(np.clip(corners[:, 2:] - corners[:, :2], 0, None), axis=1)
     merged = []
     while order.size:
-        best = order[0]
+        best, order = order[0], order[1:]
         low = np.maximum(corners[order, :2], corners[best, :2])
         high = np.minimum(corners[order, 2:], corners[best, 2:])
         intersection = np.prod(np.clip(high - low, 0, None), axis=1)
         iou = intersection / np.maximum(areas[order] + areas[best] - intersection, 1e-12)
-        group, order = order[iou > overlap], order[iou <= overlap]
-        group = group if group.size else np.array([best])
+        group = np.concatenate([[best], order[iou > overlap]])
+        order = order[iou <= overlap]
         weights = scores[group] / scores[group].sum()
         merged.append((weights @ corners[group], weights @ eyes[group], float(scores[best])))
     return merged

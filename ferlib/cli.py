@@ -157,11 +157,10 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _load_model(path: str | None) -> Predictor:
-    """The model at ``path`` (a .keras or .tflite file), else the shipped one."""
-    from ferlib.models import load_model_file
-    from ferlib.pretrained import PRETRAINED, load_pretrained
+    """The model at ``path`` (a .keras or .tflite file, or a shipped model's name), else the default."""
+    from ferlib.pretrained import resolve_model
 
-    return load_pretrained(path or "default") if path is None or path in PRETRAINED else load_model_file(path)
+    return resolve_model(path)
 
 
 def _add_recognizer_options(command: argparse.ArgumentParser) -> None:
@@ -365,7 +364,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         for name, figure in figures.items():
             plots.save_figure(figure, Path(args.plots) / name)
     if args.json:
-        print(json.dumps({"model": args.model or "pretrained", **result.to_dict()}))
+        print(json.dumps({"model": args.model or "default", **result.to_dict()}))
     else:
         print(result.report())
         if args.plots:

@@ -110,38 +110,49 @@ def handshake(cluster: Cluster, settings: str) -> None:
 
 def _gather(cluster: Cluster, settings: str) -> None:
     deadline = time.monotonic() + cluster.timeout
-    peers: dict[int, socket.socket] = {}
+    joined: set[int] = set()
     connections: list[socket.socket] = []
     problem = None
-    with socket.create_server(("", cluster.handshake_port), reuse_port=False) as server:
-        while len(peers) < cluster.processes - 1 and problem is None:
+    try:
+        server = socket.create_server(("", cluster.handshake_port))
+    except OSError as error:
+        raise ClusterError(
+            f"process 0 cannot listen on port {cluster.handshake_port} (the port after the coordinator's): "
+            f"{error.strerror}; is another run, or another process 0, still using it?"
+        ) from None
+    with server:
+        while len(joined) < cluster.processes - 1 and problem is None:
             server.settimeout(max(0.01, deadline - time.monotonic()))
             try:
                 connection, _ = server.accept()
             except TimeoutError:
-                missing = sorted(set(range(1, cluster.processes)) - set(peers))
+                missing = sorted(set(range(1, cluster.processes)) - joined)
                 problem = (
-                    f"only {len(peers) + 1} of {cluster.processes} processes started within "
+                    f"only {len(joined) + 1} of {cluster.processes} processes started within "
                     f"{cluster.timeout:g} s (missing: {', '.join(map(str, missing))}); start every worker, "
                     "each with its own --process-id, and check --processes"
                 )
                 break
             connections.append(connection)
             hello = _receive(connection, deadline)
-            index = int(hello.get("index", -1))
-            if hello.get("processes") != cluster.processes:
+            index = hello.get("index")
+            if not isinstance(index, int) or not isinstance(hello.get("processes"), int):
+                problem = f"a connection to port {cluster.handshake_port} sent no ferlib start-up message"
+            elif hello.get("processes") != cluster.processes:
                 problem = (
                     f"process {index} was told of {hello.get('processes')} processes, process 0 of "
                     f"{cluster.processes}; give every worker the same --processes"
                 )
-            elif index in peers or not 0 < index < cluster.processes:
+            elif index in joined or not 0 < index < cluster.processes:
                 problem = f"two processes claim index {index}; give each worker its own --process-id"
             elif hello.get("settings") != settings:
                 problem = (
-                    f"process {index} runs other settings or data than process 0; start every worker with "
-                    "the same ferlib train command and the same FER-2013"
+                    f"process {index} runs other settings or data than process 0, or finds another run in "
+                    "--out; start every worker with the same ferlib train command, the same FER-2013 and "
+                    "an --out folder they all share"
                 )
-            peers[index] = connection
+            else:
+                joined.add(index)
     answer = {"error": problem} if problem else {"ok": True}
     for connection in connections:
         with connection:
@@ -161,8 +172,8 @@ def _report(cluster: Cluster, settings: str) -> None:
             if time.monotonic() >= deadline:
                 raise ClusterError(
                     f"could not reach the coordinator (process 0) at {cluster.host}, port "
-                    f"{cluster.handshake_port}, within {cluster.timeout:g} s; is process 0 started, and "
-                    "is --coordinator its address?"
+                    f"{cluster.handshake_port}, within {cluster.timeout:g} s; is process 0 started (or did "
+                    "it already give up: see its output), and is --coordinator its address?"
                 ) from None
             time.sleep(0.2)
     with connection:
@@ -206,7 +217,11 @@ def join(cluster: Cluster, settings: str) -> None:
             "--strategy hosts trains on Keras' JAX backend: set KERAS_BACKEND=jax before Python starts "
             f"(the ferlib command does it itself); this Keras runs on {keras.backend.backend()}"
         )
-    if _joined and cluster != _joined[0]:
+    if _joined and (cluster.coordinator, cluster.processes, cluster.index) != (
+        _joined[0].coordinator,
+        _joined[0].processes,
+        _joined[0].index,
+    ):
         raise ClusterError(f"this process already joined another cluster ({_joined[0]})")
     if not _joined:
         handshake(cluster, settings)

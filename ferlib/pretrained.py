@@ -7,6 +7,7 @@ the cost per face. Each has its card (``<file>.json``) saying how it was made an
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -45,3 +46,15 @@ def load_pretrained(name: str = "default") -> Predictor:
 def pretrained_card(name: str = "default") -> dict[str, Any]:
     """A shipped model's card: how it was trained and how well it does."""
     return read_card(pretrained_path(name))
+
+
+def resolve_model(model: str | os.PathLike[str] | None = None) -> Predictor:
+    """A shipped model by name (``None``: the default), else the ``.keras`` or ``.tflite`` file ``model``."""
+    if model is None or (isinstance(model, str) and model in PRETRAINED):
+        return load_pretrained(model or "default")
+    path = Path(model)
+    if not path.exists() and not path.suffix:
+        raise ConfigError(
+            f"{str(model)!r} is neither a model file nor a shipped model ({', '.join(PRETRAINED)})"
+        )
+    return load_model_file(path)

@@ -15,7 +15,7 @@ from ferlib.faces import DEFAULT_DETECTOR, Box, FaceDetector, crop_face, make_de
 from ferlib.identity import KnownFaces
 from ferlib.imageops import FACE_SIZE, resize_square, to_gray_uint8
 from ferlib.labels import COLOURS, EMOTIONS
-from ferlib.models import Predictor, load_model_file
+from ferlib.models import Predictor
 
 
 @dataclass(frozen=True)
@@ -64,12 +64,10 @@ class EmotionRecognizer:
         max_detection_side: int = 1280,
         known_faces: KnownFaces | None = None,
     ) -> None:
-        from ferlib.pretrained import PRETRAINED, load_pretrained
+        if model is None or isinstance(model, (str, os.PathLike)):
+            from ferlib.pretrained import resolve_model
 
-        if model is None or (isinstance(model, str) and model in PRETRAINED):
-            model = load_pretrained(model or "default")
-        elif isinstance(model, (str, os.PathLike)):
-            model = load_model_file(model)  # .keras, or .tflite for the faster LiteRT runtime
+            model = resolve_model(model)  # a shipped model by name, a .keras, or a .tflite file
         assert not isinstance(model, (str, os.PathLike))  # for mypy: a path was loaded just above
         if tuple(model.input_shape[1:]) != (FACE_SIZE, FACE_SIZE, 1) or model.output_shape[-1] != len(
             EMOTIONS

@@ -99,7 +99,11 @@ def train(
     targets = _distillation_targets(config, training)
     if cluster is not None:
         _check_for_cluster(config, cluster, strategy)
-        join(cluster, _settings_fingerprint(config, data))
+        # Every process must also find the same run in the folder (it must be shared): same state, same
+        # epochs done, or they would train different numbers of steps.
+        progress = f"{state} after {_epochs_in_backup(out / 'backup')} epochs"
+        join(cluster, _settings_fingerprint(config, data) + progress)
+        _check_devices(config)
 
     if is_chief():
         if state == "overwrite":
@@ -139,6 +143,17 @@ def _check_for_cluster(
         raise ConfigError(
             f"the batch size ({config.batch_size}) must be a multiple of the number of processes "
             f"({cluster.processes}): each process takes an equal share of every batch"
+        )
+
+
+def _check_devices(config: TrainConfig) -> None:
+    """Each device of each process takes an equal share of every batch."""
+    import jax
+
+    if config.batch_size % jax.device_count():
+        raise ConfigError(
+            f"the batch size ({config.batch_size}) must be a multiple of the {jax.device_count()} devices of "
+            "all processes together: each takes an equal share of every batch"
         )
 
 
@@ -240,12 +255,13 @@ def _fit(
     without work at the last step): the training images left over change every epoch, and PublicTest
     is validated on all but its last few faces during training (all of them for the card)."""
     # On a cluster, Keras' DataParallel (set by ``join``) places the variables; no tf.distribute scope.
+    replicas = _replicas() if cluster else 1
+    whole = cluster is not None and cluster.processes > 1
+    steps = len(training) // config.batch_size if whole else int(np.ceil(len(training) / config.batch_size))
     with contextlib.nullcontext() if cluster else (strategy or tf.distribute.get_strategy()).scope():
-        model = compiled_model(config, steps_per_epoch=int(np.ceil(len(training) / config.batch_size)))
-    processes = cluster.processes if cluster else 1
-    whole = processes > 1
+        model = compiled_model(config, steps_per_epoch=steps)
     train_ds = training_pipeline(config, training, targets, drop_remainder=whole)
-    val_batch = min(256, len(validation) // processes * processes)
+    val_batch = min(256 // replicas, len(validation) // replicas) * replicas
     val_ds = make_dataset(validation, batch_size=val_batch, one_hot=True, drop_remainder=whole)
     if whole:
         used = len(validation) // val_batch * val_batch
@@ -268,23 +284,25 @@ def _fit(
         verbose = 1 if sys.stdout.isatty() else 2
     if resuming:
         print(f"Resuming {out} after epoch {done_epochs} of {config.epochs}", flush=True)
-    with warnings.catch_warnings():
-        # Sharded between processes, the pipeline's length is learnt in the first epoch, which Keras
-        # reports as running out of data.
-        warnings.filterwarnings("ignore", "Your input ran out of data", UserWarning)
-        model.fit(
-            train_ds,
-            validation_data=val_ds,
-            epochs=config.epochs,
-            callbacks=[*callbacks, clock, *extra_callbacks],
-            class_weight=class_weights(training.labels) if config.use_class_weights else None,
-            shuffle=False,  # the tf.data pipeline shuffles every epoch
-            verbose=verbose,
-        )
+    try:
+        with warnings.catch_warnings():
+            # Sharded between processes, the pipeline's length is learnt in the first epoch, which Keras
+            # reports as running out of data.
+            warnings.filterwarnings("ignore", "Your input ran out of data", UserWarning)
+            model.fit(
+                train_ds,
+                validation_data=val_ds,
+                epochs=config.epochs,
+                callbacks=[*callbacks, clock, *extra_callbacks],
+                class_weight=class_weights(training.labels) if config.use_class_weights else None,
+                shuffle=False,  # the tf.data pipeline shuffles every epoch
+                verbose=verbose,
+            )
+    finally:
+        if scratch is not None:  # a worker's copies, whatever ended the training
+            shutil.rmtree(scratch, ignore_errors=True)
 
     barrier("ferlib: training done")
-    if scratch is not None:
-        shutil.rmtree(scratch, ignore_errors=True)
     if cluster is not None:
         keras.distribution.set_distribution(None)  # the saved model is an ordinary one-device model
     best = keras.saving.load_model(out / "best.keras") if (out / "best.keras").is_file() else model
@@ -296,6 +314,13 @@ def _fit(
         with atomic_path(out / "model.keras") as tmp:
             final.save(tmp)
     return final
+
+
+def _replicas() -> int:
+    """How many copies of the model a cluster trains: one per device of every process."""
+    import jax
+
+    return int(jax.device_count())
 
 
 def compiled_model(config: TrainConfig, steps_per_epoch: int) -> keras.Model:

@@ -117,3 +117,11 @@ def test_bad_settings_are_refused(setting: str, value: float) -> None:
 def test_a_picture_of_the_wrong_shape_is_refused(detector: BlazeFaceDetector) -> None:
     with pytest.raises(ImageError, match="grey or BGR"):
         detector.detect(np.zeros((10, 10, 2), np.uint8))
+
+
+def test_a_box_of_no_area_does_not_stall_the_merging() -> None:
+    from ferlib.blazeface import _weighted_nms
+
+    corners = np.array([[0.1, 0.1, 0.1, 0.1], [0.2, 0.2, 0.4, 0.4], [0.21, 0.2, 0.41, 0.4]], np.float32)
+    merged = _weighted_nms(corners, np.zeros((3, 4), np.float32), np.array([0.9, 0.8, 0.7]), overlap=0.3)
+    assert len(merged) == 2  # the empty box alone, and the two overlapping ones averaged

@@ -48,6 +48,8 @@ def test_shipped_models_by_name_everywhere(tmp_path, capsys: pytest.CaptureFixtu
     assert f"{face.emotion} ({face.scores[face.emotion]:.0%})" in capsys.readouterr().out
     with pytest.raises(ConfigError, match="expected one of default, accurate"):
         load_pretrained("huge")
+    with pytest.raises(ConfigError, match=r"'acurate' is neither a model file nor a shipped model \(default"):
+        EmotionRecognizer("acurate")
 
 
 def test_card_is_complete_and_names_its_command() -> None:
