@@ -1,8 +1,9 @@
 """The models that ship inside ferlib, trained by ``ferlib train`` on FER-2013 Training.
 
-``"default"`` is one network, small and fast enough for live video; ``"accurate"`` is an ensemble
-(``ferlib ensemble``) averaging two such networks: about two points better on PublicTest, at twice
-the cost per face. Each has its card (``<file>.json``) saying how it was made and how well it does.
+``"default"`` is one ``ferlib_deep`` network, small and fast enough for live video; ``"accurate"`` is
+an ensemble (``ferlib ensemble``) averaging two ``ferlib`` networks: about two points better on
+PublicTest, for about one and a half times the computation per face. Each has its card
+(``<file>.json``) saying how it was made and how well it does.
 """
 
 from __future__ import annotations
