@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 
 
 MODEL_HELP = (
-    "a .keras file, a .tflite export, or a shipped model by name: default (one fast network) or "
-    "accurate (an ensemble of two networks, about 1.5 times the computation per face) (default: default)"
+    "a .keras file, a .tflite export, or a shipped model by name (default: default, the one fast "
+    "network that ships with ferlib)"
 )
 DATA_HELP = "FER-2013 folder or CSV (default: $FER2013_DIR, then data/fer2013)"
 
@@ -335,7 +335,7 @@ def _train(args: argparse.Namespace) -> int:
         result = train(config, strategy=make_strategy(args.strategy), overwrite=args.overwrite)
     card = result.card
     if result.already_finished:
-        print(f"{config.output_dir} holds this run, finished: nothing to do (--overwrite starts it again)")
+        print(f"{config.output_dir} holds this run, finished: nothing to train (--overwrite starts it again)")
     print(f"saved {result.model_path} ({card['epochs']} epochs, {card['wall_seconds']:.0f} s)")
     print(f"PublicTest accuracy: {card['public_test_accuracy']:.4f}")
     if card["private_test_accuracy"] is not None:

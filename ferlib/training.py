@@ -75,7 +75,9 @@ def train(
 ) -> TrainResult:
     """Train ``config.architecture``, resuming from ``config.output_dir`` if a run there was cut short.
 
-    A finished run with the same settings is returned untouched (``already_finished``); a folder holding
+    A finished run with the same settings is returned untouched (``already_finished``), except that
+    ``report_private_test`` adds PrivateTest to a card that lacks it: models are chosen on PublicTest,
+    and the chosen one is measured on the final test set once, afterwards. A folder holding
     another run raises ``RunExistsError`` unless ``overwrite=True``. Nothing in the folder is touched
     before the settings, the data and the teacher have been checked. ``callbacks`` run after ferlib's own
     (backup, checkpoint, CSV log, schedule, early stopping).
@@ -88,6 +90,8 @@ def train(
     out = Path(config.output_dir)
     state = run_state(out, config, overwrite=overwrite)
     if state == "finished":
+        if config.report_private_test and is_chief():
+            _add_private_test(out, config)
         return _finished(out)
     if config.teacher is not None and not Path(config.teacher).is_file():
         raise ModelFileError(f"{config.teacher}: no such teacher model file")
@@ -216,6 +220,29 @@ def _finished(out: Path) -> TrainResult:
     model = load_model_file(out / "model.keras")
     return TrainResult(model, out / "model.keras", read_card(out / "model.keras"), read_log(out / "log.csv"),
                        already_finished=True)  # fmt: skip
+
+
+def _add_private_test(out: Path, config: TrainConfig) -> None:
+    """Measure a finished run's model on PrivateTest and add it to the card, unless it is there already."""
+    card = read_card(out / "model.keras")
+    if card["private_test_accuracy"] is not None:
+        return
+    from ferlib.models import load_model_file
+
+    data = load_fer2013(config.data_dir)
+    if data.fingerprint != card["data_fingerprint"]:
+        raise ConfigError(
+            f"{config.data_dir or 'this FER-2013'} is not the data {out} was trained on "
+            f"(fingerprint {data.fingerprint}, the card says {card['data_fingerprint']})"
+        )
+    card["private_test_accuracy"] = _accuracy(load_model_file(out / "model.keras"), data.private_test)
+    card["config"]["report_private_test"] = True
+    card["command"] = _command()  # the run's command with the flag: run from scratch, it gives both
+    write_card(out / "model.keras", card)
+
+
+def _command() -> str | None:
+    return shlex.join(sys.argv) if sys.argv and sys.argv[0] else None
 
 
 def _remove_run(out: Path) -> None:
@@ -626,5 +653,5 @@ def _card(
         "keras_version": keras.__version__,
         "tensorflow_version": tf.__version__,
         "config": asdict(config),
-        "command": shlex.join(sys.argv) if sys.argv and sys.argv[0] else None,
+        "command": _command(),
     }

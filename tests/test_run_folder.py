@@ -16,6 +16,8 @@ from ferlib.data import FER2013
 from ferlib.errors import RunExistsError
 from ferlib.training import RUN_FILES, run_state, train
 
+from synthetic import make_kaggle_layout
+
 TINY = ["--arch", "minimal", "--epochs", "1", "--batch-size", "32", "--limit", "128"]
 
 
@@ -47,7 +49,7 @@ def test_the_same_command_on_a_finished_run_says_so_and_touches_nothing(
     capsys.readouterr()
     assert main(["train", *TINY, "--out", str(finished_run), "--data", str(fer2013_dir)]) == 0
     out = capsys.readouterr().out
-    assert "finished: nothing to do" in out and str(finished_run / "model.keras") in out
+    assert "finished: nothing to train" in out and str(finished_run / "model.keras") in out
     assert _snapshot(finished_run) == before
 
 
@@ -129,3 +131,36 @@ def test_an_unfinished_run_resumes_only_with_its_own_settings(real_dataset: FER2
 
 def test_run_files_name_everything_a_run_writes(finished_run: Path) -> None:
     assert {path.name for path in finished_run.iterdir()} <= set(RUN_FILES)
+
+
+def test_report_private_test_on_a_finished_run_adds_it_to_the_card_once(
+    finished_run: Path, fer2013_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Models are chosen on PublicTest; the chosen run is measured on PrivateTest afterwards, once."""
+    model_before = _sha256(finished_run / "model.keras")
+    card = json.loads((finished_run / "model.json").read_text())
+    assert card["private_test_accuracy"] is None
+    capsys.readouterr()
+    folders = ["--out", str(finished_run), "--data", str(fer2013_dir)]
+    command = ["train", *TINY, *folders, "--report-private-test"]
+    assert main(command) == 0
+    assert "PrivateTest accuracy:" in capsys.readouterr().out
+    reported = json.loads((finished_run / "model.json").read_text())
+    assert 0 < reported["private_test_accuracy"] < 1 and reported["config"]["report_private_test"]
+    assert {k: v for k, v in reported.items() if k not in ("private_test_accuracy", "config", "command")} == {
+        k: v for k, v in card.items() if k not in ("private_test_accuracy", "config", "command")
+    }
+    assert _sha256(finished_run / "model.keras") == model_before
+    before = _snapshot(finished_run)
+    assert main(command) == 0  # measured already: nothing is measured or written again
+    assert _snapshot(finished_run) == before
+
+
+def test_report_private_test_refuses_other_data(
+    finished_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = make_kaggle_layout(tmp_path / "other")
+    before = _snapshot(finished_run)
+    status = main(["train", *TINY, "--out", str(finished_run), "--data", str(other), "--report-private-test"])
+    assert status == 2 and "is not the data" in capsys.readouterr().err
+    assert _snapshot(finished_run) == before
