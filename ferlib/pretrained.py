@@ -1,7 +1,7 @@
 """The models that ship inside ferlib, trained by ``ferlib train`` on FER-2013 Training.
 
 ``"default"`` is one ``ferlib_deep`` network, small and fast enough for live video, distilled from an
-ensemble of four networks (``ferlib train --teacher``). Its card (``<file>.json``) says how it was made
+ensemble of three networks (``ferlib train --teacher``). Its card (``<file>.json``) says how it was made
 and how well it does.
 """
 
