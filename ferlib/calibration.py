@@ -2,7 +2,8 @@
 temperature scaling (Guo et al. 2017, "On Calibration of Modern Neural Networks").
 
 Temperature scaling divides the model's log-probabilities by one number ``T`` fitted on held-out faces
-(PublicTest) so that their cross-entropy is lowest: ``T > 1`` softens an over-confident model. The
+(PublicTest) so that their cross-entropy is lowest: ``T > 1`` softens an over-confident model, ``T < 1``
+sharpens an under-confident one (a distilled student, say). The
 largest probability stays the largest, so accuracy never changes; only the confidence does.
 """
 
@@ -15,8 +16,8 @@ from scipy.optimize import minimize_scalar
 
 from ferlib.errors import ConfigError
 
-#: The temperatures searched: from sharpening by half to softening five-fold.
-TEMPERATURE_RANGE = (0.5, 5.0)
+#: The temperatures searched: from sharpening five-fold to softening five-fold.
+TEMPERATURE_RANGE = (0.2, 5.0)
 
 
 @dataclass(frozen=True)
