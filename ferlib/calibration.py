@@ -3,8 +3,8 @@ temperature scaling (Guo et al. 2017, "On Calibration of Modern Neural Networks"
 
 Temperature scaling divides the model's log-probabilities by one number ``T`` fitted on held-out faces
 (PublicTest) so that their cross-entropy is lowest: ``T > 1`` softens an over-confident model, ``T < 1``
-sharpens an under-confident one (a distilled student, say). The
-largest probability stays the largest, so accuracy never changes; only the confidence does.
+sharpens an under-confident one (a distilled student, say). The largest probability stays the largest,
+so accuracy never changes; only the confidence does.
 """
 
 from __future__ import annotations
