@@ -37,6 +37,7 @@ def test_video_file_gives_per_frame_results_video_and_csv(
     frames = process_video(recognizer, video, out=out, csv_path=table, progress=False)
     assert len(frames) == 12
     assert [len(faces) for faces in frames] == [0 if i % 4 == 3 else 1 for i in range(12)]
+    assert {face.track for faces in frames for face in faces} == {0}, "one face, one track"
     written = cv2.VideoCapture(str(out))
     assert int(written.get(cv2.CAP_PROP_FRAME_COUNT)) == 12
     ok, first = written.read()
@@ -64,8 +65,10 @@ def test_loop_runs_a_video_to_its_end_and_releases_it(recognizer: EmotionRecogni
     assert loop.error is None and loop.released and not loop.running
     assert loop.processed == len(seen) >= 1
     assert all(frame.image.shape == (480, 640, 3) for frame in seen)
-    assert loop.processed + loop.dropped == 12
-    assert {face.track for frame in seen for face in frame.faces} == {0}, "one face, one track"
+    assert loop.processed + loop.dropped == 12  # as fast as it can read: older frames may be dropped
+    # every face is followed; which frames were dropped decides how far a face moved between those seen,
+    # so track continuity is checked on every frame in process_video's test above
+    assert all(isinstance(face.track, int) for frame in seen for face in frame.faces)
 
 
 def test_loop_drops_frames_instead_of_lagging(recognizer: EmotionRecognizer, tmp_path: Path) -> None:
