@@ -249,6 +249,15 @@ def _video(args: argparse.Namespace) -> int:
     return 0
 
 
+class _DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Each flag's default after its help, unless the help says it already or there is none."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or "(default:" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
+
 def _add_train(commands: argparse._SubParsersAction) -> None:
     """``ferlib train``: its flags, choices, defaults and help come from ``ferlib.config``'s tables."""
     from ferlib.config import AUGMENT_SETTINGS, TRAIN_SETTINGS, AugmentConfig, TrainConfig
@@ -256,7 +265,7 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     train = commands.add_parser(
         "train",
         help="train a CNN on FER-2013 with checkpoints; run it again to resume",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_DefaultsHelpFormatter,
     )
     for settings, defaults in ((TRAIN_SETTINGS, TrainConfig()), (AUGMENT_SETTINGS, AugmentConfig())):
         for name, setting in settings.items():
@@ -296,7 +305,7 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     hosts.add_argument("--processes", type=int, help="how many processes take part")
     hosts.add_argument("--process-id", type=int, help="this process's index, 0 on the coordinator")
     hosts.add_argument(
-        "--cluster-timeout", type=float, default=60.0, help="seconds to wait for every process (default: 60)"
+        "--cluster-timeout", type=float, default=60.0, help="seconds to wait for every process"
     )
     train.set_defaults(run=_train)
 

@@ -132,8 +132,8 @@ TRAIN_SETTINGS: dict[str, Setting] = {
     "output_dir": Setting(str, "output folder; an unfinished run there resumes", flag="--out"),
     "data_dir": Setting(str, "FER-2013 folder or CSV (default: $FER2013_DIR, then data/fer2013)",
                         optional=True, flag="--data"),
-    "report_private_test": Setting(bool, "also measure PrivateTest (final runs only)",
-                                   flag="--report-private-test"),
+    "report_private_test": Setting(bool, "also measure PrivateTest (final runs only; given to a finished "
+                                   "run, adds it to the card)", flag="--report-private-test"),
     "teacher": Setting(str, "a model (e.g. an ensemble) to distil: blend its softened probabilities into "
                        "the targets", optional=True, flag="--teacher"),
     "distill_temperature": Setting(float, "softens the teacher's probabilities (with --teacher)", low=0,

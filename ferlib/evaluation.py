@@ -187,13 +187,17 @@ class Evaluation:
 
 def evaluate(
     model: keras.Model,
-    split: str | Split = "PrivateTest",
+    split: str | Split = "PublicTest",
     *,
     data: FER2013 | None = None,
     tta: bool = False,
     adapter: InputAdapter = FERLIB_INPUT,
 ) -> Evaluation:
-    """Evaluate ``model`` on a FER-2013 split (by name, loading the data if not given) or on a ``Split``."""
+    """Evaluate ``model`` on a FER-2013 split (by name, loading the data if not given) or on a ``Split``.
+
+    PublicTest by default, as on the command line: models are chosen there, and PrivateTest, the final
+    test set, is asked for by name for the final report only.
+    """
     if isinstance(split, str):
         split = (data or load_fer2013(progress=False))[split]
     probabilities = predict_proba(model, split.images, tta=tta, adapter=adapter)

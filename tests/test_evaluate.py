@@ -142,3 +142,9 @@ def test_cli_json_holds_every_figure_and_plots_are_written(
     for name in ("confusion.png", "per_class.png", "misclassified.png", "reliability.png"):
         image = cv2.imread(str(plots / name))
         assert image is not None and image.shape[0] > 100 and image.std() > 0, name
+
+
+def test_evaluate_defaults_to_publictest_like_the_command_line(real_dataset: FER2013) -> None:
+    """PrivateTest, the final test set, is never read unless asked for by name."""
+    result = evaluate(brightness_model(), data=real_dataset)
+    assert result.split == "PublicTest" and len(result.labels) == len(real_dataset.public_test)
