@@ -5,7 +5,7 @@
 // Nothing stalls silently: each frame is numbered and the kernel answers every one (faces, or an
 // error shown in the status line, after which the next frame goes out as usual); a frame the browser
 // cannot grab or encode is skipped with a message and the next tick tries again; a kernel that stays
-// silent is reported in the status line. Answers after "Stop camera", or to an older frame, are ignored.
+// silent is reported in the status line, and an answer that never comes is given up after a while. Answers after "Stop camera", or to an older frame, are ignored.
 
 const COLOURS = {
   angry: "#d62728", disgust: "#8c564b", fear: "#9467bd", happy: "#ffbf00",
@@ -14,6 +14,8 @@ const COLOURS = {
 
 // Past this, a frame in flight is reported as unanswered (the kernel may be busy running a cell).
 const KERNEL_SILENCE_MS = 5000;
+// Past this, its answer is given up for lost and the next frame goes out (a late answer is ignored).
+const KERNEL_GIVE_UP_MS = 15000;
 
 function drawFaces(ctx, faces, scale) {
   ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
@@ -97,7 +99,8 @@ function render({ model, el }) {
       if (silent > KERNEL_SILENCE_MS) {
         showStatus(`no answer from the kernel for ${Math.round(silent / 1000)} s: is it busy running a cell?`, true);
       }
-      return;
+      if (silent <= KERNEL_GIVE_UP_MS) return;
+      pending = null; // a lost answer must not stall the camera: send a new frame
     }
     if (video.videoWidth === 0) return;
     const seq = ++numbered;

@@ -130,6 +130,36 @@ def test_browser_camera_keeps_going_after_a_null_blob_and_a_kernel_error(
     assert live_notebook.errors == []
 
 
+#: In the kernel: the answer to the next frame is lost on its way to the page, once.
+LOSE_ONE_ANSWER = """exec('''
+_send = camera.send
+def _lose_one(*args, **kwargs):
+    camera.send = _send
+camera.send = _lose_one
+''')"""
+
+
+def test_browser_camera_sends_a_new_frame_when_an_answer_is_lost(
+    live_notebook: BrowserPage, jupyterlab: JupyterLab
+) -> None:
+    page = live_notebook.page
+    widget = page.locator(".ferlib-browser-camera")
+    widget.scroll_into_view_if_needed()
+    page.evaluate(NULL_BLOB_ONCE.replace("let nulls = 1", "let nulls = 0"))  # keep the status texts only
+    jupyterlab.evaluate(NOTEBOOK, LOSE_ONE_ANSWER)
+    received = jupyterlab.evaluate(NOTEBOOK, "camera.frames_received")
+    widget.locator("button").click()
+    page.wait_for_function(  # the lost answer is reported, given up, and the next frame is answered
+        "() => Number(document.querySelector('.ferlib-browser-camera').dataset.faces || 0) > 0",
+        timeout=60_000,
+    )
+    statuses = page.evaluate("window.ferlibStatuses")
+    assert any("no answer from the kernel" in text for text in statuses), statuses
+    assert jupyterlab.evaluate(NOTEBOOK, "camera.frames_received") >= received + 2
+    widget.locator("button", has_text="Stop camera").click()
+    assert live_notebook.errors == []
+
+
 def test_kernel_camera_starts_shows_frames_and_releases_the_video(
     live_notebook: BrowserPage, jupyterlab: JupyterLab
 ) -> None:
