@@ -82,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     ensemble.add_argument(
         "--report-private-test", action="store_true", help="also measure PrivateTest (final models only)"
     )
+    ensemble.add_argument(
+        "--half-precision", action="store_true", help="store the weights as float16: half the file size"
+    )
     ensemble.set_defaults(run=_ensemble)
     versions = commands.add_parser(
         "versions", help="Python, the machine and the package versions, for bug reports"
@@ -417,8 +420,15 @@ def _ensemble(args: argparse.Namespace) -> int:
     out = check_destination(args.out, overwrite=args.overwrite)
     model = build_ensemble(args.models)
     data = load_fer2013(args.data, progress=False)
-    save_ensemble(model, out, member_files=args.models, data=data, overwrite=args.overwrite,
-                  report_private_test=args.report_private_test)  # fmt: skip
+    save_ensemble(
+        model,
+        out,
+        member_files=args.models,
+        data=data,
+        overwrite=args.overwrite,
+        report_private_test=args.report_private_test,
+        half_precision=args.half_precision,
+    )
     card = read_card(out)
     print(f"written {out} ({out.stat().st_size / 1e6:.1f} MB, {len(args.models)} members)")
     print(f"PublicTest accuracy: {card['public_test_accuracy']:.4f}")

@@ -22,6 +22,7 @@ from ferlib.card import card_path, read_card, write_card
 from ferlib.data import FER2013
 from ferlib.errors import ConfigError, ModelFileError, RunExistsError
 from ferlib.evaluation import evaluate
+from ferlib.half_precision import store_weights_as_float16
 from ferlib.io import atomic_path
 from ferlib.labels import EMOTIONS, NUM_CLASSES
 from ferlib.machine import describe_machine
@@ -61,19 +62,26 @@ def save_ensemble(
     data: FER2013 | None = None,
     overwrite: bool = False,
     report_private_test: bool = False,
+    half_precision: bool = False,
 ) -> Path:
     """Write ``model`` (from ``build_ensemble``) to ``path`` and its card beside it, both atomically.
 
     ``member_files`` names the file each member came from (``None`` for one built in memory), in
     order, so the card can quote the members' own cards. With ``data`` the card also gets the
     ensemble's PublicTest accuracy, and with ``report_private_test`` its PrivateTest accuracy (for the
-    final report of a model already chosen on PublicTest). ``RunExistsError`` if ``path`` or its card
-    exists and ``overwrite`` is False; nothing is written before every check has passed.
+    final report of a model already chosen on PublicTest). ``half_precision`` stores the weights as
+    float16 (``ferlib.half_precision``): half the file, and the card measures the model as stored.
+    ``RunExistsError`` if ``path`` or its card exists and ``overwrite`` is False; nothing is written
+    before every check has passed.
     """
     path = check_destination(path, overwrite=overwrite)
-    card = _card(model, member_files, data, report_private_test)
     with atomic_path(path) as tmp:
         model.save(tmp)
+        if half_precision:
+            store_weights_as_float16(tmp)
+            model = keras.saving.load_model(tmp)  # the card measures what the file holds
+        card = _card(model, member_files, data, report_private_test)
+        card["weights_stored_as"] = "float16" if half_precision else "float32"
     write_card(path, card)
     return path
 

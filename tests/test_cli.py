@@ -230,6 +230,12 @@ def test_ensemble_command_writes_a_model_and_its_card(
     # two copies of one model average to that model: the same PublicTest accuracy as its own card
     assert card["public_test_accuracy"] == pytest.approx(shipped["public_test_accuracy"], abs=1e-6)
     assert f"PublicTest accuracy: {card['public_test_accuracy']:.4f}" in capsys.readouterr().out
+    assert card["weights_stored_as"] == "float32"
+
+    half = tmp_path / "half.keras"
+    assert main(["ensemble", *map(str, members), "--out", str(half), "--half-precision"]) == 0
+    assert read_card(half)["weights_stored_as"] == "float16"
+    assert half.stat().st_size < 0.55 * out.stat().st_size
 
 
 def test_evaluate_measures_public_test_unless_asked() -> None:

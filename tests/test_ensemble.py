@@ -14,6 +14,7 @@ from ferlib.data import FER2013
 from ferlib.ensemble import build_ensemble, save_ensemble
 from ferlib.errors import ConfigError, ModelFileError, RunExistsError
 from ferlib.evaluation import evaluate, predict_proba
+from ferlib.half_precision import stored_weight_dtypes
 from ferlib.labels import EMOTIONS
 from ferlib.models import build_model, load_model_file
 from ferlib.pretrained import PRETRAINED_PATH, pretrained_card
@@ -110,6 +111,29 @@ def test_the_card_lists_member_files_with_their_own_cards(faces: np.ndarray, tmp
     assert card["data_fingerprint"] == shipped["data_fingerprint"]
     assert card["flops_per_image"] == 2 * shipped["flops_per_image"]
     assert card["public_test_accuracy"] is None, "measured only when data is given"
+
+
+def test_half_precision_halves_the_file_and_its_card_measures_what_the_file_holds(
+    real_dataset: FER2013, tmp_path: Path
+) -> None:
+    copy = tmp_path / "copy.keras"
+    shutil.copy(PRETRAINED_PATH, copy)
+    model = build_ensemble([PRETRAINED_PATH, copy])
+    full = save_ensemble(model, tmp_path / "full.keras")
+    half = save_ensemble(model, tmp_path / "half.keras", data=real_dataset, half_precision=True)
+    assert half.stat().st_size < 0.55 * full.stat().st_size
+    assert stored_weight_dtypes(full) == {"float32"} and stored_weight_dtypes(half) == {"float16"}
+    assert read_card(full)["weights_stored_as"] == "float32"
+
+    loaded = load_model_file(half)
+    public = real_dataset.public_test
+    before, after = predict_proba(model, public.images), predict_proba(loaded, public.images)
+    assert not np.array_equal(before, after), "the stored weights were rounded"
+    assert np.abs(after - before).max() < 0.02
+    assert np.mean(after.argmax(1) == before.argmax(1)) > 0.99
+    card = read_card(half)
+    assert card["weights_stored_as"] == "float16"
+    assert card["public_test_accuracy"] == evaluate(loaded, "PublicTest", data=real_dataset).accuracy
 
 
 def test_a_saved_ensemble_exports_to_tflite(ensemble: keras.Model, faces: np.ndarray, tmp_path: Path) -> None:
