@@ -50,3 +50,36 @@ def read_card(model_path: str | os.PathLike[str]) -> dict[str, Any]:
     if not path.is_file():
         raise ModelFileError(f"no model card at {path}")
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def training_runs(card: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The training runs that a model cost, each once: its own and, for a distilled student or an
+    ensemble, those of its teacher or members. Each is ``{"command": ..., "wall_seconds": ...}``.
+
+    Runs are told apart by their command, so a network that is both a member of an ensemble and a
+    member of a student's teacher counts once. ``None`` when a card written by an earlier ferlib leaves
+    the breakdown unknown (an ensemble's or a student's card without ``training_runs``).
+    """
+    if "training_runs" in card:
+        return list(card["training_runs"])
+    if card.get("architecture") == "ensemble" or card.get("config", {}).get("teacher"):
+        return None
+    return [{"command": card.get("command"), "wall_seconds": card.get("wall_seconds")}]
+
+
+def merge_runs(*runs: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    """The runs of several lists (``training_runs``), each command once; ``None`` if any is unknown."""
+    if any(listed is None for listed in runs):
+        return None
+    merged: dict[Any, dict[str, Any]] = {}
+    for listed in runs:
+        for run in listed or ():
+            merged.setdefault(run["command"], run)
+    return list(merged.values())
+
+
+def total_seconds(runs: list[dict[str, Any]] | None) -> float | None:
+    """What ``runs`` took together, ``None`` if unknown (one run's time missing, or the list itself)."""
+    if runs is None or any(run["wall_seconds"] is None for run in runs):
+        return None
+    return round(sum(run["wall_seconds"] for run in runs), 1)

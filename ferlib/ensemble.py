@@ -18,7 +18,7 @@ import keras
 import tensorflow as tf
 
 import ferlib
-from ferlib.card import card_path, read_card, write_card
+from ferlib.card import card_path, merge_runs, read_card, total_seconds, training_runs, write_card
 from ferlib.data import FER2013
 from ferlib.errors import ConfigError, ModelFileError, RunExistsError
 from ferlib.evaluation import evaluate
@@ -112,9 +112,12 @@ def _card(
     files = [None] * len(members) if member_files is None else list(member_files)
     if len(files) != len(members):
         raise ConfigError(f"{len(files)} member files given for an ensemble of {len(members)} members")
-    rows = [_member_row(member, file) for member, file in zip(members, files, strict=True)]
+    cards = [read_card(file) if file is not None and card_path(file).is_file() else None for file in files]
+    rows = [_member_row(*entry) for entry in zip(members, files, cards, strict=True)]
     fingerprints = {row["data_fingerprint"] for row in rows}
-    seconds = [row["wall_seconds"] for row in rows]
+    # What the model cost to make: its members' training, each run once (a member may also have taught
+    # another member); unknown if one member has no card.
+    runs = merge_runs(*(None if card is None else training_runs(card) for card in cards))
     public = evaluate(model, "PublicTest", data=data) if data is not None else None
     private = evaluate(model, "PrivateTest", data=data) if data is not None and report_private_test else None
     return {
@@ -126,9 +129,9 @@ def _card(
         "input": "48x48x1 float pixels in 0-255 (the model rescales)",
         "data_fingerprint": fingerprints.pop() if len(fingerprints) == 1 else None,
         "epochs": None,  # the ensemble itself is not trained
-        # What the model cost to make: its members' training, unknown if one member has no card.
-        "wall_seconds": None if None in seconds else round(sum(seconds), 1),
-        "total_wall_seconds": None if None in seconds else round(sum(seconds), 1),
+        "training_runs": runs,
+        "wall_seconds": total_seconds(runs),
+        "total_wall_seconds": total_seconds(runs),
         "machine": describe_machine(),
         "public_test_accuracy": public.accuracy if public else None,
         "public_test_images": len(public.labels) if public else None,
@@ -197,9 +200,11 @@ def _copy(model: keras.Model, name: str) -> keras.Model:
     return copy
 
 
-def _member_row(member: keras.Model, file: str | os.PathLike[str] | None) -> dict[str, Any]:
-    """What the card says about one member: from the member's own card when its file has one."""
-    card = read_card(file) if file is not None and card_path(file).is_file() else {}
+def _member_row(
+    member: keras.Model, file: str | os.PathLike[str] | None, card: dict[str, Any] | None
+) -> dict[str, Any]:
+    """What the card says about one member: from the member's own card (``None`` when its file has none)."""
+    card = card or {}
     return {
         "name": member.name,
         "file": None if file is None else Path(file).name,

@@ -31,7 +31,7 @@ import tensorflow as tf
 
 import ferlib
 from ferlib.augment import build_augmentation
-from ferlib.card import card_path, read_card, write_card
+from ferlib.card import card_path, merge_runs, read_card, total_seconds, training_runs, write_card
 from ferlib.cluster import Cluster, barrier, is_chief, join
 from ferlib.config import TrainConfig
 from ferlib.data import FER2013, Split, load_fer2013
@@ -90,8 +90,8 @@ def train(
     out = Path(config.output_dir)
     state = run_state(out, config, overwrite=overwrite)
     if state == "finished":
-        if config.report_private_test and is_chief():
-            _add_private_test(out, config)
+        if is_chief():
+            _update_finished_card(out, config)
         return _finished(out)
     if config.teacher is not None and not Path(config.teacher).is_file():
         raise ModelFileError(f"{config.teacher}: no such teacher model file")
@@ -222,11 +222,23 @@ def _finished(out: Path) -> TrainResult:
                        already_finished=True)  # fmt: skip
 
 
-def _add_private_test(out: Path, config: TrainConfig) -> None:
-    """Measure a finished run's model on PrivateTest and add it to the card, unless it is there already."""
+def _update_finished_card(out: Path, config: TrainConfig) -> None:
+    """Complete a finished run's card: its PrivateTest accuracy once, if asked, and what the run cost
+    (``training_runs``) where an earlier ferlib did not record it. Nothing else in it changes."""
     card = read_card(out / "model.keras")
-    if card["private_test_accuracy"] is not None:
-        return
+    before = dict(card)
+    if "training_runs" not in card:
+        runs = _training_runs(config, card["wall_seconds"], card["command"])
+        if runs is not None:
+            card["training_runs"], card["total_wall_seconds"] = runs, total_seconds(runs)
+    if config.report_private_test and card["private_test_accuracy"] is None:
+        _add_private_test(out, config, card)
+    if card != before:
+        write_card(out / "model.keras", card)
+
+
+def _add_private_test(out: Path, config: TrainConfig, card: dict[str, Any]) -> None:
+    """Measure a finished run's model on PrivateTest and add it to ``card``."""
     from ferlib.models import load_model_file
 
     data = load_fer2013(config.data_dir)
@@ -236,9 +248,8 @@ def _add_private_test(out: Path, config: TrainConfig) -> None:
             f"(fingerprint {data.fingerprint}, the card says {card['data_fingerprint']})"
         )
     card["private_test_accuracy"] = _accuracy(load_model_file(out / "model.keras"), data.private_test)
-    card["config"]["report_private_test"] = True
+    card["config"] = {**card["config"], "report_private_test": True}
     card["command"] = _command()  # the run's command with the flag: run from scratch, it gives both
-    write_card(out / "model.keras", card)
 
 
 def _command() -> str | None:
@@ -609,12 +620,14 @@ def _best_logged(log_path: Path) -> float | None:
     return max(scores) if scores else None
 
 
-def _teacher_seconds(teacher: str | None) -> float:
-    """The training time a teacher's card reports (members included), 0 without a teacher or card."""
-    if teacher is None or not card_path(teacher).is_file():
-        return 0.0
-    card = read_card(teacher)
-    return float(card.get("total_wall_seconds", card.get("wall_seconds", 0.0)))
+def _training_runs(config: TrainConfig, seconds: float, command: str | None) -> list[dict[str, Any]] | None:
+    """This run and, for a distilled student, its teacher's runs (``ferlib.card.training_runs``):
+    ``None`` if the teacher's cost is unknown (no card beside it, or one without the breakdown)."""
+    own = [{"command": command, "wall_seconds": seconds}]
+    if config.teacher is None:
+        return own
+    teacher = card_path(config.teacher)
+    return merge_runs(own, training_runs(read_card(config.teacher)) if teacher.is_file() else None)
 
 
 def _accuracy(model: keras.Model, split: Split) -> float:
@@ -631,6 +644,7 @@ def _card(
     training: Split,
     validation: Split,
 ) -> dict[str, Any]:
+    runs = _training_runs(config, clock["elapsed_seconds"], _command())
     return {
         "architecture": config.architecture,
         "parameters": int(model.count_params()),
@@ -643,7 +657,8 @@ def _card(
         "best_epoch": int(np.argmax([row["val_accuracy"] for row in history])) + 1 if history else None,
         "wall_seconds": clock["elapsed_seconds"],
         # what the model cost in all: this run plus, for a distilled student, its teacher (and its members)
-        "total_wall_seconds": clock["elapsed_seconds"] + _teacher_seconds(config.teacher),
+        "training_runs": runs,
+        "total_wall_seconds": total_seconds(runs),
         "training_batches": int(clock["batches"]),  # the last epoch may be partial (``minutes``)
         "machine": describe_machine(),
         "public_test_accuracy": _accuracy(model, validation),

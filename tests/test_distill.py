@@ -8,6 +8,7 @@ import keras
 import numpy as np
 import pytest
 
+from ferlib.card import read_card
 from ferlib.config import TrainConfig
 from ferlib.data import FER2013
 from ferlib.distill import soft_targets, teacher_probabilities
@@ -79,15 +80,20 @@ def test_a_uniform_teacher_trains_like_label_smoothing(
     # the same run with a real teacher learns something else: the comparison above can fail
     taught = _student(real_dataset, tmp_path / "taught", teacher=str(PRETRAINED_PATH), distill_weight=0.3)
     assert np.abs(taught - smoothed).max() > 2e-2
+    # what the student cost: its own run and every run its teacher's card lists, counted once each
+    card, teacher = read_card(tmp_path / "taught" / "model.keras"), read_card(PRETRAINED_PATH)
+    assert card["training_runs"] == [card["training_runs"][0], *teacher["training_runs"]]
+    assert card["total_wall_seconds"] == pytest.approx(
+        card["wall_seconds"] + teacher["total_wall_seconds"], abs=0.1
+    )
 
 
 def test_the_card_records_the_teacher(real_dataset: FER2013, uniform_teacher: Path, tmp_path: Path) -> None:
     _student(
         real_dataset, tmp_path, teacher=str(uniform_teacher), distill_weight=0.25, distill_temperature=3.0
     )
-    from ferlib.card import read_card
-
     card = read_card(tmp_path / "model.keras")
     assert card["config"]["teacher"] == str(uniform_teacher)
     assert card["config"]["distill_weight"] == 0.25 and card["config"]["distill_temperature"] == 3.0
-    assert card["total_wall_seconds"] >= card["wall_seconds"]
+    # a teacher without a card: what it cost is unknown, so is the student's total (not this run alone)
+    assert card["training_runs"] is None and card["total_wall_seconds"] is None

@@ -57,6 +57,9 @@ def test_card_is_complete_and_names_its_command() -> None:
     assert card["private_test_accuracy"] is not None
     # a distilled model names its teacher and what the teacher cost: the card's total is the model's cost
     assert card["config"]["teacher"] and card["total_wall_seconds"] > card["wall_seconds"]
+    runs = card["training_runs"]
+    assert card["total_wall_seconds"] == pytest.approx(sum(run["wall_seconds"] for run in runs))
+    assert len(runs) == len({run["command"] for run in runs}) >= 2
 
 
 def test_card_accuracy_is_what_the_model_scores(real_dataset: FER2013) -> None:

@@ -164,3 +164,18 @@ def test_report_private_test_refuses_other_data(
     status = main(["train", *TINY, "--out", str(finished_run), "--data", str(other), "--report-private-test"])
     assert status == 2 and "is not the data" in capsys.readouterr().err
     assert _snapshot(finished_run) == before
+
+
+def test_a_card_from_an_earlier_ferlib_gets_what_the_run_cost_and_nothing_else(
+    finished_run: Path, fer2013_dir: Path
+) -> None:
+    card = json.loads((finished_run / "model.json").read_text())
+    assert card["training_runs"] == [{"command": card["command"], "wall_seconds": card["wall_seconds"]}]
+    assert card["total_wall_seconds"] == pytest.approx(card["wall_seconds"], abs=0.1)
+    legacy = {k: v for k, v in card.items() if k not in ("training_runs", "total_wall_seconds")}
+    (finished_run / "model.json").write_text(json.dumps(legacy))
+    model_before = _sha256(finished_run / "model.keras")
+
+    assert main(["train", *TINY, "--out", str(finished_run), "--data", str(fer2013_dir)]) == 0
+    assert json.loads((finished_run / "model.json").read_text()) == card
+    assert _sha256(finished_run / "model.keras") == model_before
