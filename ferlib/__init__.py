@@ -17,7 +17,7 @@ _quiet_tensorflow()
 from ferlib.data import load_fer2013  # noqa: E402  (after TensorFlow's log settings)
 from ferlib.labels import EMOTIONS  # noqa: E402
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"
 
 _LAZY = {
     "EmotionRecognizer": "ferlib.recognizer",

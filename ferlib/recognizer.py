@@ -44,7 +44,7 @@ class EmotionRecognizer:
     """Detect faces and score their emotions with a ferlib model (the shipped one by default).
 
     ``model`` is a Keras model, a ``.keras`` or ``.tflite`` file, or a shipped model by name:
-    ``"default"`` (one network, fast enough for live video);
+    ``"default"`` (one network, fast enough for live video) or ``"accurate"`` (an average of four);
     ``detector`` is a name from ``ferlib.faces.DETECTORS`` (``"blazeface"`` by default) or any object
     with ``detect(image) -> list[Box]``; ``align`` levels the eyes of each face before the model sees
     it, where the detector finds eyes (BlazeFace does);
