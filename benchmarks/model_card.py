@@ -34,7 +34,7 @@ def main() -> None:
             "model": name, "architecture": card["architecture"], "parameters": card["parameters"],
             "megabytes": round(path.stat().st_size / 1e6, 1),
             "gflops_per_face": round(card["flops_per_image"] / 1e9, 2),
-            "training_minutes": round(card.get("total_wall_seconds", card["wall_seconds"]) / 60, 1),
+            "training_minutes": round(card["total_wall_seconds"] / 60, 1),
             "public_test_accuracy": round(card["public_test_accuracy"], 4),
             "private_test_accuracy": round(plain.accuracy, 4), "private_test_tta": round(tta.accuracy, 4),
             "private_test_macro_f1": round(plain.macro_f1, 4),

@@ -52,29 +52,44 @@ def read_card(model_path: str | os.PathLike[str]) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def own_run(card: dict[str, Any]) -> dict[str, Any]:
+    """The training run a trained model's card describes, as ``training_runs`` lists it: its output
+    folder, its command and its wall time (its teacher's runs apart)."""
+    return {
+        "folder": card.get("config", {}).get("output_dir"),
+        "command": card.get("command"),
+        "wall_seconds": card.get("wall_seconds"),
+    }
+
+
 def training_runs(card: dict[str, Any]) -> list[dict[str, Any]] | None:
     """The training runs that a model cost, each once: its own and, for a distilled student or an
-    ensemble, those of its teacher or members. Each is ``{"command": ..., "wall_seconds": ...}``.
+    ensemble, those of its teacher or members (``own_run`` records).
 
-    Runs are told apart by their command, so a network that is both a member of an ensemble and a
-    member of a student's teacher counts once. ``None`` when a card written by an earlier ferlib leaves
-    the breakdown unknown (an ensemble's or a student's card without ``training_runs``).
+    ``None`` when the cost is unknown: a card that says so (a teacher or member without a card), or a
+    student's or ensemble's card written by an earlier ferlib, before the breakdown was recorded.
     """
     if "training_runs" in card:
-        return list(card["training_runs"])
+        runs = card["training_runs"]
+        return None if runs is None else list(runs)
     if card.get("architecture") == "ensemble" or card.get("config", {}).get("teacher"):
         return None
-    return [{"command": card.get("command"), "wall_seconds": card.get("wall_seconds")}]
+    return [own_run(card)]
 
 
 def merge_runs(*runs: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
-    """The runs of several lists (``training_runs``), each command once; ``None`` if any is unknown."""
+    """The runs of several ``training_runs`` lists, each once; ``None`` if any list is unknown.
+
+    A run is known by its output folder (its command where the folder is unrecorded) and its wall time,
+    so a network that is both a member of an ensemble and inside a member's teacher counts once, while
+    runs started from one Python process (one command) in different folders stay apart.
+    """
     if any(listed is None for listed in runs):
         return None
-    merged: dict[Any, dict[str, Any]] = {}
+    merged: dict[tuple[Any, Any], dict[str, Any]] = {}
     for listed in runs:
         for run in listed or ():
-            merged.setdefault(run["command"], run)
+            merged.setdefault((run.get("folder") or run.get("command"), run["wall_seconds"]), run)
     return list(merged.values())
 
 

@@ -75,12 +75,13 @@ def save_ensemble(
     before every check has passed.
     """
     path = check_destination(path, overwrite=overwrite)
+    files = _member_files(model, member_files)
     with atomic_path(path) as tmp:
         model.save(tmp)
         if half_precision:
             store_weights_as_float16(tmp)
             model = keras.saving.load_model(tmp)  # the card measures what the file holds
-        card = _card(model, member_files, data, report_private_test)
+        card = _card(model, files, data, report_private_test)
         card["weights_stored_as"] = "float16" if half_precision else "float32"
     write_card(path, card)
     return path
@@ -100,24 +101,35 @@ def check_destination(path: str | os.PathLike[str], *, overwrite: bool = False) 
     return path
 
 
+def _member_files(
+    model: keras.Model, member_files: Sequence[str | os.PathLike[str] | None] | None
+) -> list[str | os.PathLike[str] | None]:
+    """One file (or ``None``) per member of ``model``; ``ConfigError`` if the count is wrong."""
+    count = len(_members(model))
+    files: list[str | os.PathLike[str] | None] = [None] * count
+    if member_files is not None:
+        files = list(member_files)
+    if len(files) != count:
+        raise ConfigError(f"{len(files)} member files given for an ensemble of {count} members")
+    return files
+
+
 def _card(
     model: keras.Model,
-    member_files: Sequence[str | os.PathLike[str] | None] | None = None,
-    data: FER2013 | None = None,
-    report_private_test: bool = False,
+    files: list[str | os.PathLike[str] | None],
+    data: FER2013 | None,
+    report_private_test: bool,
 ) -> dict[str, Any]:
-    """The model card of an ensemble: its members (from their own cards where they have one), its size,
-    and the training time of all its members together."""
+    """The model card of an ensemble: its members (from their own cards where they have one, ``files``
+    in order), its size, and the training time of all its members together."""
     members = _members(model)
-    files = [None] * len(members) if member_files is None else list(member_files)
-    if len(files) != len(members):
-        raise ConfigError(f"{len(files)} member files given for an ensemble of {len(members)} members")
     cards = [read_card(file) if file is not None and card_path(file).is_file() else None for file in files]
     rows = [_member_row(*entry) for entry in zip(members, files, cards, strict=True)]
     fingerprints = {row["data_fingerprint"] for row in rows}
     # What the model cost to make: its members' training, each run once (a member may also have taught
     # another member); unknown if one member has no card.
     runs = merge_runs(*(None if card is None else training_runs(card) for card in cards))
+    seconds = total_seconds(runs)
     public = evaluate(model, "PublicTest", data=data) if data is not None else None
     private = evaluate(model, "PrivateTest", data=data) if data is not None and report_private_test else None
     return {
@@ -130,8 +142,8 @@ def _card(
         "data_fingerprint": fingerprints.pop() if len(fingerprints) == 1 else None,
         "epochs": None,  # the ensemble itself is not trained
         "training_runs": runs,
-        "wall_seconds": total_seconds(runs),
-        "total_wall_seconds": total_seconds(runs),
+        "wall_seconds": seconds,
+        "total_wall_seconds": seconds,
         "machine": describe_machine(),
         "public_test_accuracy": public.accuracy if public else None,
         "public_test_images": len(public.labels) if public else None,
@@ -212,8 +224,7 @@ def _member_row(
         "parameters": int(member.count_params()),
         "public_test_accuracy": card.get("public_test_accuracy"),
         "data_fingerprint": card.get("data_fingerprint"),
-        "wall_seconds": card.get(
-            "total_wall_seconds", card.get("wall_seconds")
-        ),  # a distilled member's teacher too
+        # what the member cost in all: a distilled member's teacher too
+        "total_wall_seconds": card.get("total_wall_seconds", card.get("wall_seconds")),
         "machine": card.get("machine"),
     }

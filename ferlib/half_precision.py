@@ -2,8 +2,10 @@
 
 Keras reads a stored float16 weight into the model's float32 variable, so such a file still loads with
 plain ``keras.saving.load_model`` in safe mode and still computes in float32; only the stored values are
-rounded to about three significant digits. That is how an ensemble of several networks fits the size a
-Python package may reasonably carry (``ferlib ensemble --half-precision``).
+rounded to about three significant digits (values below 6e-5 keep fewer and those below 3e-8 become
+zero, too small to matter in a trained network; values beyond float16's range are refused). That is how
+an ensemble of several networks fits the size a Python package may reasonably carry
+(``ferlib ensemble --half-precision``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import io
 import os
 import zipfile
-from pathlib import Path
 
 import h5py
 import numpy as np
@@ -28,18 +29,12 @@ def store_weights_as_float16(path: str | os.PathLike[str]) -> None:
     ``ModelFileError`` if ``path`` is not a ``.keras`` archive with its weights in one HDF5 file.
     Callers that must not lose the original write to a temporary copy first (``ferlib.io.atomic_path``).
     """
-    path = Path(path)
-    try:
-        with zipfile.ZipFile(path) as archive:
-            entries = {info.filename: archive.read(info) for info in archive.infolist()}
-    except (OSError, zipfile.BadZipFile) as error:
-        raise ModelFileError(f"{path}: not a readable .keras archive ({error})") from error
-    if _WEIGHTS not in entries:
-        raise ModelFileError(f"{path}: a .keras archive without {_WEIGHTS}; cannot halve its weights")
-    entries[_WEIGHTS] = _halved(entries[_WEIGHTS])
+    entries = _entries(path)
+    info, weights = entries[_WEIGHTS]
+    entries[_WEIGHTS] = info, _halved(weights)
     with zipfile.ZipFile(path, "w") as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
+        for info, data in entries.values():
+            archive.writestr(info, data)
 
 
 def stored_weight_dtypes(path: str | os.PathLike[str]) -> set[str]:
@@ -50,9 +45,23 @@ def stored_weight_dtypes(path: str | os.PathLike[str]) -> set[str]:
         if isinstance(item, h5py.Dataset):
             dtypes.add(str(item.dtype))
 
-    with zipfile.ZipFile(path) as archive, h5py.File(io.BytesIO(archive.read(_WEIGHTS)), "r") as weights:
-        weights.visititems(note)
+    _, weights = _entries(path)[_WEIGHTS]
+    with h5py.File(io.BytesIO(weights), "r") as stored:
+        stored.visititems(note)
     return dtypes
+
+
+def _entries(path: str | os.PathLike[str]) -> dict[str, tuple[zipfile.ZipInfo, bytes]]:
+    """Every entry of the ``.keras`` archive at ``path`` by name; ``ModelFileError`` if it is not one,
+    or if its weights are not in one HDF5 file."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = {info.filename: (info, archive.read(info)) for info in archive.infolist()}
+    except (OSError, zipfile.BadZipFile) as error:
+        raise ModelFileError(f"{path}: not a readable .keras archive ({error})") from error
+    if _WEIGHTS not in entries:
+        raise ModelFileError(f"{path}: a .keras archive without {_WEIGHTS}; cannot read its weights")
+    return entries
 
 
 def _halved(weights_file: bytes) -> bytes:
@@ -62,12 +71,13 @@ def _halved(weights_file: bytes) -> bytes:
         target.attrs.update(source.attrs)
 
         def copy(name: str, item: h5py.Group | h5py.Dataset) -> None:
-            if isinstance(item, h5py.Dataset):
+            if isinstance(item, h5py.Dataset) and item.dtype == np.float32:
                 values = item[()]
-                if values.dtype == np.float32 and np.abs(values).max(initial=0) > np.finfo(np.float16).max:
+                if np.abs(values).max(initial=0) > np.finfo(np.float16).max:
                     raise ModelFileError(f"weight {name} holds values beyond float16's range; keep float32")
-                stored = values.astype(np.float16) if values.dtype == np.float32 else values
-                target.create_dataset(name, data=stored).attrs.update(item.attrs)
+                target.create_dataset(name, data=values.astype(np.float16)).attrs.update(item.attrs)
+            elif isinstance(item, h5py.Dataset):
+                target.create_dataset(name, data=item[()]).attrs.update(item.attrs)
             else:
                 target.require_group(name).attrs.update(item.attrs)
 

@@ -31,7 +31,7 @@ import tensorflow as tf
 
 import ferlib
 from ferlib.augment import build_augmentation
-from ferlib.card import card_path, merge_runs, read_card, total_seconds, training_runs, write_card
+from ferlib.card import card_path, merge_runs, own_run, read_card, total_seconds, training_runs, write_card
 from ferlib.cluster import Cluster, barrier, is_chief, join
 from ferlib.config import TrainConfig
 from ferlib.data import FER2013, Split, load_fer2013
@@ -224,11 +224,12 @@ def _finished(out: Path) -> TrainResult:
 
 def _update_finished_card(out: Path, config: TrainConfig) -> None:
     """Complete a finished run's card: its PrivateTest accuracy once, if asked, and what the run cost
-    (``training_runs``) where an earlier ferlib did not record it. Nothing else in it changes."""
+    (``training_runs``) where an earlier ferlib did not record it and the teacher's card, if any, has
+    the breakdown (else the card keeps what that ferlib wrote). Nothing else in it changes."""
     card = read_card(out / "model.keras")
     before = dict(card)
     if "training_runs" not in card:
-        runs = _training_runs(config, card["wall_seconds"], card["command"])
+        runs = _training_runs(config, card)
         if runs is not None:
             card["training_runs"], card["total_wall_seconds"] = runs, total_seconds(runs)
     if config.report_private_test and card["private_test_accuracy"] is None:
@@ -620,10 +621,11 @@ def _best_logged(log_path: Path) -> float | None:
     return max(scores) if scores else None
 
 
-def _training_runs(config: TrainConfig, seconds: float, command: str | None) -> list[dict[str, Any]] | None:
-    """This run and, for a distilled student, its teacher's runs (``ferlib.card.training_runs``):
-    ``None`` if the teacher's cost is unknown (no card beside it, or one without the breakdown)."""
-    own = [{"command": command, "wall_seconds": seconds}]
+def _training_runs(config: TrainConfig, card: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The run that ``card`` describes and, for a distilled student, its teacher's runs
+    (``ferlib.card.training_runs``): ``None`` if the teacher's cost is unknown (no card beside it, or
+    one without the breakdown)."""
+    own = [own_run(card)]
     if config.teacher is None:
         return own
     teacher = card_path(config.teacher)
@@ -644,8 +646,7 @@ def _card(
     training: Split,
     validation: Split,
 ) -> dict[str, Any]:
-    runs = _training_runs(config, clock["elapsed_seconds"], _command())
-    return {
+    card = {
         "architecture": config.architecture,
         "parameters": int(model.count_params()),
         "flops_per_image": count_flops(model),
@@ -656,9 +657,6 @@ def _card(
         "epochs": len(history),
         "best_epoch": int(np.argmax([row["val_accuracy"] for row in history])) + 1 if history else None,
         "wall_seconds": clock["elapsed_seconds"],
-        # what the model cost in all: this run plus, for a distilled student, its teacher (and its members)
-        "training_runs": runs,
-        "total_wall_seconds": total_seconds(runs),
         "training_batches": int(clock["batches"]),  # the last epoch may be partial (``minutes``)
         "machine": describe_machine(),
         "public_test_accuracy": _accuracy(model, validation),
@@ -670,3 +668,6 @@ def _card(
         "config": asdict(config),
         "command": _command(),
     }
+    # what the model cost in all: this run plus, for a distilled student, its teacher (and its members)
+    runs = _training_runs(config, card)
+    return {**card, "training_runs": runs, "total_wall_seconds": total_seconds(runs)}

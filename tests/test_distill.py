@@ -82,7 +82,12 @@ def test_a_uniform_teacher_trains_like_label_smoothing(
     assert np.abs(taught - smoothed).max() > 2e-2
     # what the student cost: its own run and every run its teacher's card lists, counted once each
     card, teacher = read_card(tmp_path / "taught" / "model.keras"), read_card(PRETRAINED_PATH)
-    assert card["training_runs"] == [card["training_runs"][0], *teacher["training_runs"]]
+    own = {
+        "folder": str(tmp_path / "taught"),
+        "command": card["command"],
+        "wall_seconds": card["wall_seconds"],
+    }
+    assert card["training_runs"] == [own, *teacher["training_runs"]]
     assert card["total_wall_seconds"] == pytest.approx(
         card["wall_seconds"] + teacher["total_wall_seconds"], abs=0.1
     )

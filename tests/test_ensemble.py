@@ -102,7 +102,7 @@ def test_the_card_lists_member_files_with_their_own_cards(faces: np.ndarray, tmp
             "parameters": shipped["parameters"],
             "public_test_accuracy": shipped["public_test_accuracy"],
             "data_fingerprint": shipped["data_fingerprint"],
-            "wall_seconds": shipped["total_wall_seconds"],  # what it cost, its own teacher included
+            "total_wall_seconds": shipped["total_wall_seconds"],  # what it cost, its own teacher included
             "machine": shipped["machine"],
         }
         for name, file in (("shipped", PRETRAINED_PATH.name), ("copy", "copy.keras"))

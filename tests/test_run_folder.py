@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
+from ferlib.card import read_card
 from ferlib.cli import main
 from ferlib.config import TrainConfig
 from ferlib.data import FER2013
 from ferlib.errors import RunExistsError
+from ferlib.pretrained import PRETRAINED_PATH
 from ferlib.training import RUN_FILES, run_state, train
 
 from synthetic import make_kaggle_layout
@@ -170,7 +173,8 @@ def test_a_card_from_an_earlier_ferlib_gets_what_the_run_cost_and_nothing_else(
     finished_run: Path, fer2013_dir: Path
 ) -> None:
     card = json.loads((finished_run / "model.json").read_text())
-    assert card["training_runs"] == [{"command": card["command"], "wall_seconds": card["wall_seconds"]}]
+    own = {"folder": str(finished_run), "command": card["command"], "wall_seconds": card["wall_seconds"]}
+    assert card["training_runs"] == [own]
     assert card["total_wall_seconds"] == pytest.approx(card["wall_seconds"], abs=0.1)
     legacy = {k: v for k, v in card.items() if k not in ("training_runs", "total_wall_seconds")}
     (finished_run / "model.json").write_text(json.dumps(legacy))
@@ -179,3 +183,28 @@ def test_a_card_from_an_earlier_ferlib_gets_what_the_run_cost_and_nothing_else(
     assert main(["train", *TINY, "--out", str(finished_run), "--data", str(fer2013_dir)]) == 0
     assert json.loads((finished_run / "model.json").read_text()) == card
     assert _sha256(finished_run / "model.keras") == model_before
+
+
+def test_a_students_card_from_an_earlier_ferlib_gets_the_breakdown_only_when_its_teacher_has_one(
+    fer2013_dir: Path, tmp_path: Path
+) -> None:
+    teacher, out = tmp_path / "teacher.keras", tmp_path / "student"
+    shutil.copy(PRETRAINED_PATH, teacher)
+    shutil.copy(PRETRAINED_PATH.with_suffix(".json"), teacher.with_suffix(".json"))
+    command = ["train", *TINY, "--teacher", str(teacher), "--out", str(out), "--data", str(fer2013_dir)]
+    assert main(command) == 0
+    card = json.loads((out / "model.json").read_text())
+    assert card["training_runs"][1:] == read_card(teacher)["training_runs"]
+
+    # as an earlier ferlib wrote them: no breakdown, and a total that may count a network twice
+    legacy = {k: v for k, v in card.items() if k != "training_runs"} | {"total_wall_seconds": 1e6}
+    teacher_card = teacher.with_suffix(".json").read_text()
+    (out / "model.json").write_text(json.dumps(legacy))
+    teacher.with_suffix(".json").write_text(
+        json.dumps({k: v for k, v in json.loads(teacher_card).items() if k != "training_runs"})
+    )
+    assert main(command) == 0  # the teacher's cost is unknown too: the card stays as it was
+    assert json.loads((out / "model.json").read_text()) == legacy
+    teacher.with_suffix(".json").write_text(teacher_card)
+    assert main(command) == 0  # now it can be counted, each run once
+    assert json.loads((out / "model.json").read_text()) == card
