@@ -2,7 +2,8 @@
 
 Keras 3 removed ``ImageDataGenerator`` (and ``fit_generator``: ``model.fit`` takes a tf.data pipeline).
 Its random transforms live on as layers, which run inside the tf.data pipeline (``ferlib.pipeline``)
-or inside a model, and are active only when called with ``training=True``.
+or inside a model. Called on their own they augment (``training`` defaults to True); inside a model,
+``predict`` and ``evaluate`` call them with ``training=False`` and the faces pass through untouched.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ IMAGE_DATA_GENERATOR_EQUIVALENTS: dict[str, str] = {
     "rotation_range=D": "layers.RandomRotation(D / 360)  # a fraction of a full turn, not degrees",
     "width_shift_range=F": "layers.RandomTranslation(height_factor=0, width_factor=F)",
     "height_shift_range=F": "layers.RandomTranslation(height_factor=F, width_factor=0)",
-    "zoom_range=Z": "layers.RandomZoom(Z)",
+    "zoom_range=Z": "layers.RandomZoom(Z, Z)  # height and width drawn apart, as the old zoom did",
     "horizontal_flip=True": 'layers.RandomFlip("horizontal")',
     "brightness_range=(a, b)": "layers.RandomBrightness(...)  # factor in [-1, 1], not a multiplier",
-    "shear_range=S": "layers.RandomShear(...)",
-    "preprocessing_function=random_eraser": "layers.RandomErasing(factor=(p, p), value_range=(0, 255))",
+    "shear_range=S": "layers.RandomShear(...)  # a shear coefficient, not an angle in degrees",
+    "preprocessing_function=random_eraser": "layers.RandomErasing(factor=(p, p), value_range=(0, 255))"
+    "  # fills with noise, not one grey",
     "rescale=1./255": "layers.Rescaling(1 / 255)  # inside every ferlib model",
     "fill_mode='nearest'": "fill_mode='nearest' on the layer (Keras 3 defaults to 'reflect')",
     "flow_from_directory(...)": "ferlib.data.load_fer2013() then ferlib.pipeline.make_dataset()",
