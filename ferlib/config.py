@@ -105,6 +105,8 @@ class AugmentConfig:
 
 TRAIN_SETTINGS: dict[str, Setting] = {
     "architecture": Setting(str, "the network (ferlib.models.MODELS)", choices=ARCHITECTURES, flag="--arch"),
+    "crop": Setting(int, "the network sees the centre CROPxCROP of each face; with --shift, training sees "
+                    "random crops (e.g. 44)", low=16, high=48, optional=True, flag="--crop"),
     "epochs": Setting(int, "epochs (an upper bound with --minutes)", low=1, flag="--epochs"),
     "batch_size": Setting(int, "faces per training batch", low=1, high=4096, flag="--batch-size"),
     "optimizer": Setting(str, "sgd: Nesterov momentum 0.9; adam: AdamW", choices=("sgd", "adam"),
@@ -148,6 +150,10 @@ class TrainConfig:
     """Everything that defines a training run; saved as ``config.json`` and in the model card."""
 
     architecture: str = "ferlib"
+    # The network's first layer keeps the centre crop x crop pixels of each 48x48 face (None: all of
+    # them). Shifting the faces by up to (48 - crop) / 2 pixels in training then shows the network a
+    # random crop of each face, and every prediction sees the centre one: the random-crop recipe.
+    crop: int | None = None
     epochs: int = 30
     batch_size: int = 64
     optimizer: str = "sgd"  # "sgd" (Nesterov momentum 0.9) or "adam"

@@ -40,12 +40,16 @@ class Architecture:
 
     name: str
     summary: str
-    build: Callable[[], keras.Model]
+    build: Callable[[int | None], keras.Model]
 
 
-def _inputs() -> tuple[keras.KerasTensor, keras.KerasTensor]:
+def _inputs(crop: int | None) -> tuple[keras.KerasTensor, keras.KerasTensor]:
+    """The 48x48 input, rescaled to 0-1, then cut to its centre ``crop`` x ``crop`` pixels if asked."""
     inputs = keras.Input(INPUT_SHAPE, name="pixels")
-    return inputs, layers.Rescaling(1.0 / 255, name="rescale")(inputs)
+    x = layers.Rescaling(1.0 / 255, name="rescale")(inputs)
+    if crop is not None and crop != FACE_SIZE:
+        x = layers.CenterCrop(crop, crop, name="centre_crop")(x)
+    return inputs, x
 
 
 def _classifier(x: keras.KerasTensor) -> keras.KerasTensor:
@@ -69,9 +73,9 @@ def _conv_bn_relu(x: keras.KerasTensor, filters: int, kernel: int = 3) -> keras.
     return layers.ReLU()(x)
 
 
-def minimal_cnn() -> keras.Model:
+def minimal_cnn(crop: int | None = None) -> keras.Model:
     """Conv-Pool-Conv-Pool-Flatten-Dense: the smallest network that learns something."""
-    inputs, x = _inputs()
+    inputs, x = _inputs(crop)
     x = layers.Conv2D(32, 3, activation="relu")(x)
     x = layers.MaxPooling2D()(x)
     x = layers.Conv2D(64, 3, activation="relu")(x)
@@ -81,9 +85,9 @@ def minimal_cnn() -> keras.Model:
     return keras.Model(inputs, _classifier(x), name="minimal")
 
 
-def four_block_cnn() -> keras.Model:
+def four_block_cnn(crop: int | None = None) -> keras.Model:
     """Four blocks of Conv-BatchNorm-ReLU-MaxPool-Dropout(0.5), 32->64->128->256 filters, two dense layers."""
-    inputs, x = _inputs()
+    inputs, x = _inputs(crop)
     for filters in (32, 64, 128, 256):
         x = _conv_bn_relu(x, filters)
         x = layers.MaxPooling2D()(x)
@@ -95,9 +99,9 @@ def four_block_cnn() -> keras.Model:
     return keras.Model(inputs, _classifier(x), name="four_block")
 
 
-def heavy_cnn() -> keras.Model:
+def heavy_cnn(crop: int | None = None) -> keras.Model:
     """Conv 128 3x3, 128 5x5, 512 3x3, 512 3x3 (each BatchNorm-ReLU-MaxPool-Dropout), Dense 256 and 512."""
-    inputs, x = _inputs()
+    inputs, x = _inputs(crop)
     for filters, kernel in ((128, 3), (128, 5), (512, 3), (512, 3)):
         x = _conv_bn_relu(x, filters, kernel)
         x = layers.MaxPooling2D()(x)
@@ -120,19 +124,19 @@ def _vgg_stages(x: keras.KerasTensor, convs_per_stage: tuple[int, ...]) -> keras
     return x
 
 
-def ferlib_cnn() -> keras.Model:
+def ferlib_cnn(crop: int | None = None) -> keras.Model:
     """ferlib's default: VGG-style, four stages of two 3x3 Conv-BatchNorm-ReLU (32-64-128-256) with
     max pooling, then global average pooling, dropout and Dense 256. Global pooling instead of
     Flatten keeps the dense part small, so most of the CPU time goes into the convolutions that
     carry the accuracy."""
-    inputs, x = _inputs()
+    inputs, x = _inputs(crop)
     return keras.Model(inputs, _pooled_classifier(_vgg_stages(x, (2, 2, 2, 2))), name="ferlib")
 
 
-def ferlib_deep_cnn() -> keras.Model:
+def ferlib_deep_cnn(crop: int | None = None) -> keras.Model:
     """ferlib's network with a third convolution in the two low-resolution stages (as VGG-16 adds to
     VGG-13): 36% more FLOPs, spent where the feature maps are small and the features abstract."""
-    inputs, x = _inputs()
+    inputs, x = _inputs(crop)
     return keras.Model(inputs, _pooled_classifier(_vgg_stages(x, (2, 2, 3, 3))), name="ferlib_deep")
 
 
@@ -153,11 +157,17 @@ MODELS: dict[str, Architecture] = {
 DEFAULT_ARCHITECTURE = "ferlib"
 
 
-def build_model(name: str = DEFAULT_ARCHITECTURE) -> keras.Model:
-    """A fresh, uncompiled model by architecture name; ``ValueError`` listing the names for an unknown one."""
+def build_model(name: str = DEFAULT_ARCHITECTURE, *, crop: int | None = None) -> keras.Model:
+    """A fresh, uncompiled model by architecture name; ``ConfigError`` listing the names for an unknown one.
+
+    ``crop``: the network keeps only the centre ``crop`` x ``crop`` pixels of its 48x48 input (a
+    ``CenterCrop`` layer after the rescaling), so shifted training faces become random crops.
+    """
     if name not in MODELS:
         raise ConfigError(f"unknown architecture {name!r}; expected one of {', '.join(MODELS)}")
-    return MODELS[name].build()
+    if crop is not None and not 16 <= crop <= FACE_SIZE:
+        raise ConfigError(f"crop must be an integer in [16, {FACE_SIZE}], got {crop!r}")
+    return MODELS[name].build(crop)
 
 
 def count_flops(model: keras.Model) -> int:

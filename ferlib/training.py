@@ -347,7 +347,7 @@ def _fit(
     best = keras.saving.load_model(out / "best.keras") if (out / "best.keras").is_file() else model
     # The saved file is a float32 inference model: same weights, no optimizer state, no bf16 policy.
     keras.mixed_precision.set_global_policy("float32")
-    final = build_model(config.architecture)
+    final = build_model(config.architecture, crop=config.crop)
     final.set_weights([np.asarray(weight) for weight in best.get_weights()])
     if is_chief():
         with atomic_path(out / "model.keras") as tmp:
@@ -364,7 +364,7 @@ def _replicas() -> int:
 
 def compiled_model(config: TrainConfig, steps_per_epoch: int) -> keras.Model:
     """``config.architecture`` compiled with ``config``'s optimiser, schedule and loss."""
-    model = build_model(config.architecture)
+    model = build_model(config.architecture, crop=config.crop)
     model.compile(
         optimizer=_optimizer(config, steps_per_epoch),
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),

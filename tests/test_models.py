@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from ferlib.augment import IMAGE_DATA_GENERATOR_EQUIVALENTS, build_augmentation
-from ferlib.config import AugmentConfig
+from ferlib.config import AugmentConfig, TrainConfig
+from ferlib.errors import ConfigError
 from ferlib.models import MODELS, build_model, count_flops
 
 
@@ -36,6 +37,27 @@ def test_flops_of_depthwise_and_separable_convolutions_by_hand() -> None:
     depthwise = 12 * 12 * 16 * (3 * 3) * 2
     separable = 6 * 6 * 16 * (3 * 3) * 2 + 6 * 6 * 16 * 32 * 2  # depthwise, then 1x1 to 32 channels
     assert count_flops(model) == depthwise + separable
+
+
+def test_a_cropping_network_reads_only_the_centre_of_the_face() -> None:
+    model = build_model("minimal", crop=40)
+    assert model.input_shape == (None, 48, 48, 1)
+    pixels = np.random.default_rng(1).integers(0, 256, size=(2, 48, 48, 1)).astype("float32")
+    framed = pixels.copy()
+    framed[:, :4], framed[:, -4:], framed[:, :, :4], framed[:, :, -4:] = 0, 255, 17, 99  # the 4-px border
+    np.testing.assert_allclose(model.predict(pixels, verbose=0), model.predict(framed, verbose=0), rtol=1e-6)
+    changed = pixels.copy()
+    changed[:, 24, 24] = 255 - changed[:, 24, 24]  # one pixel of the centre does count
+    assert not np.allclose(model.predict(pixels, verbose=0), model.predict(changed, verbose=0), rtol=1e-7)
+    conv1 = 38 * 38 * 32 * 9 * 2  # 40x40 -> 38x38: the crop makes every later layer cheaper
+    assert count_flops(model) < count_flops(build_model("minimal")) and count_flops(model) > conv1
+
+
+def test_crop_outside_the_face_is_refused() -> None:
+    with pytest.raises(ConfigError, match="crop"):
+        build_model("ferlib", crop=60)
+    with pytest.raises(ConfigError, match="crop"):
+        TrainConfig(crop=8)
 
 
 def test_unknown_architecture_lists_the_names() -> None:
