@@ -1,8 +1,13 @@
 """ferlib: facial emotion recognition on FER-2013 with Keras 3.
 
-The everyday names are importable from here; those that need TensorFlow load it only when first used,
-so ``import ferlib`` and the data commands stay fast. The functions ``train`` and ``evaluate`` live in
-the modules ``ferlib.training`` and ``ferlib.evaluation``, so no submodule import can shadow them.
+The everyday names are importable from here; each loads its module (and TensorFlow, OpenCV, ...) only
+when first used, so ``import ferlib`` and the data commands stay fast. The functions ``train`` and
+``evaluate`` live in the modules ``ferlib.training`` and ``ferlib.evaluation``, so no submodule import
+can shadow them.
+
+Importing ferlib changes nothing in the process (environment, import hooks, logging, file descriptors);
+``quiet_tensorflow()`` keeps TensorFlow's C++ start-up lines away when called, as the command line and
+the notebooks do.
 """
 
 from __future__ import annotations
@@ -10,16 +15,13 @@ from __future__ import annotations
 import importlib as _importlib
 from typing import TYPE_CHECKING, Any
 
-from ferlib._quiet import quiet_tensorflow as _quiet_tensorflow
-
-_quiet_tensorflow()
-
-from ferlib.data import load_fer2013  # noqa: E402  (after TensorFlow's log settings)
-from ferlib.labels import EMOTIONS  # noqa: E402
+from ferlib._quiet import quiet_tensorflow
+from ferlib.labels import EMOTIONS
 
 __version__ = "0.5.0"
 
 _LAZY = {
+    "load_fer2013": "ferlib.data",  # lazy too: OpenCV's import edits LD_LIBRARY_PATH
     "EmotionRecognizer": "ferlib.recognizer",
     "load_pretrained": "ferlib.pretrained",
     "build_model": "ferlib.models",
@@ -30,10 +32,11 @@ _LAZY = {
     "show_versions": "ferlib.machine",
 }
 
-__all__ = ["EMOTIONS", "__version__", "load_fer2013", *_LAZY]
+__all__ = ["EMOTIONS", "__version__", "quiet_tensorflow", *_LAZY]
 
 if TYPE_CHECKING:
     from ferlib.config import TrainConfig as TrainConfig
+    from ferlib.data import load_fer2013 as load_fer2013
     from ferlib.ensemble import build_ensemble as build_ensemble
     from ferlib.evaluation import evaluate as evaluate
     from ferlib.machine import show_versions as show_versions

@@ -1,5 +1,9 @@
 """Keep TensorFlow's C++ start-up lines (oneDNN notes, CUDA probes, ``cuInit`` failures) away from users.
 
+Nothing here runs on ``import ferlib``: the command line calls ``quiet_tensorflow()`` at the start of
+``main()``, and each notebook in its first cell; a script that wants the same quiet calls
+``ferlib.quiet_tensorflow()`` before anything imports TensorFlow.
+
 ``TF_CPP_MIN_LOG_LEVEL`` alone no longer silences them: TensorFlow 2.21 writes some before its logging is
 set up. So while TensorFlow loads, the process's standard error goes to a temporary file, and every line
 that is not one of those start-up lines is written back afterwards: real warnings and errors still show.
@@ -32,7 +36,14 @@ def verbose() -> bool:
 
 
 def quiet_tensorflow() -> None:
-    """Silence TensorFlow's start-up lines in this process, unless the user asked for them."""
+    """Keep TensorFlow's C++ start-up lines out of this process's standard error, unless the user asked
+    for them (``FERLIB_VERBOSE=1`` or ``TF_CPP_MIN_LOG_LEVEL=0``).
+
+    Call it before anything imports TensorFlow, as the command line and the notebooks do; ``import
+    ferlib`` never calls it. It sets ``TF_CPP_MIN_LOG_LEVEL=3`` where no level is set (which also hides
+    TensorFlow's later C++ messages, errors among them) and filters standard error while TensorFlow
+    loads, writing back every line that is not a start-up note. Calling it again does nothing more.
+    """
     if verbose() or os.environ.get("TF_CPP_MIN_LOG_LEVEL") == "0":
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # later C++ messages (the cuInit error among them)

@@ -28,13 +28,18 @@ DATA_HELP = "FER-2013 folder or CSV (default: $FER2013_DIR, then data/fer2013)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; ferlib's own errors print as one message and exit with status 2."""
+    """Run the command line; ferlib's own errors print as one message and exit with status 2.
+
+    TensorFlow's C++ start-up lines are kept away (``import ferlib`` leaves that to its caller), unless
+    ``--verbose`` asks for them; nothing before this point imports TensorFlow."""
+    from ferlib._quiet import allow_tensorflow_logs, quiet_tensorflow
+
     parser = _parser()
     args = parser.parse_args(argv)
     if args.verbose:
-        from ferlib._quiet import allow_tensorflow_logs
-
         allow_tensorflow_logs()
+    else:
+        quiet_tensorflow()
     try:
         return args.run(args)
     except FerlibError as error:
