@@ -15,8 +15,8 @@ from ferlib.errors import ConfigError
 
 T = TypeVar("T")
 
-#: The benchmarks' saved results, in a checkout of the repository (not in an installed wheel).
-RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+#: Where the benchmarks' saved results lie in a checkout of the repository (they are not in the wheel).
+RESULTS_IN_CHECKOUT = Path("benchmarks", "results")
 
 
 def quick_mode() -> bool:
@@ -52,17 +52,30 @@ def mode_name() -> str:
     return "workshop (FERLIB_WORKSHOP=1)" if workshop_mode() else "full"
 
 
+def results_dir(start: str | os.PathLike[str] | None = None) -> Path:
+    """The benchmarks' saved results (``benchmarks/results``) of a ferlib checkout: the one this package
+    runs from (``pip install -e .``), else the one holding ``start`` (default: the current folder, as
+    for a notebook run from a clone with ferlib installed from a wheel). ``ConfigError`` where there is
+    none: the results ship with the repository, not with the wheel."""
+    here = Path(start if start is not None else Path.cwd()).resolve()
+    for root in (Path(__file__).resolve().parents[1], here, *here.parents):
+        if (root / RESULTS_IN_CHECKOUT).is_dir() and (root / "ferlib").is_dir():
+            return root / RESULTS_IN_CHECKOUT
+    raise ConfigError(
+        f"no ferlib checkout holds {here}: the benchmarks' results ({RESULTS_IN_CHECKOUT}/) come with the "
+        "repository, not the installed package; run the notebooks from a clone of ferlib"
+    )
+
+
 def benchmark_table(name: str) -> str:
     """A benchmark's saved rows (``benchmarks/results/NAME.json``, written by ``benchmarks/NAME.py``)
     as a table, with the machine they were measured on (where one machine measured them all): how a
-    notebook quotes a measurement."""
+    notebook quotes a measurement. The results are read from a checkout (``results_dir()``)."""
     from ferlib.table import format_table
 
-    path = RESULTS / f"{name}.json"
+    path = results_dir() / f"{name}.json"
     if not path.is_file():
-        raise ConfigError(
-            f"{path}: no such benchmark result; the notebooks read them from a checkout of ferlib"
-        )
+        raise ConfigError(f"{path}: no such benchmark result (benchmarks/{name}.py writes it)")
     report = json.loads(path.read_text())
     rows = report["rows"]
     table = format_table(list(rows[0]), [list(row.values()) for row in rows])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ferlib.course import mode_name, pick
@@ -41,9 +43,11 @@ def test_none_is_a_workshop_value_of_its_own(monkeypatch: pytest.MonkeyPatch) ->
 def test_benchmark_tables_show_every_saved_row_and_the_machine() -> None:
     import json
 
-    from ferlib.course import RESULTS, benchmark_table
+    from ferlib.course import benchmark_table, results_dir
 
-    for path in sorted(RESULTS.glob("*.json")):
+    paths = sorted(results_dir().glob("*.json"))
+    assert len(paths) >= 4  # notebook 06 quotes four of them
+    for path in paths:
         report = json.loads(path.read_text())
         if "rows" not in report:
             continue
@@ -59,3 +63,34 @@ def test_an_unknown_benchmark_is_a_clear_error() -> None:
 
     with pytest.raises(ConfigError, match="no such benchmark result"):
         benchmark_table("no_such_benchmark")
+
+
+def test_from_a_wheel_the_results_come_from_the_checkout_holding_the_current_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from ferlib import course
+    from ferlib.errors import ConfigError
+
+    checkout = course.results_dir().parents[1]
+    installed = tmp_path / "site-packages" / "ferlib"
+    installed.mkdir(parents=True)
+    monkeypatch.setattr(course, "__file__", str(installed / "course.py"))  # as installed from a wheel
+    assert course.results_dir(checkout / "notebooks") == checkout / "benchmarks" / "results"
+    monkeypatch.chdir(checkout / "notebooks")  # a notebook's kernel runs in its folder
+    assert course.benchmark_table("live_fps").endswith(")")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=r"^no ferlib checkout holds .*run the notebooks from a clone"):
+        course.benchmark_table("live_fps")
+
+
+def test_a_results_folder_outside_a_ferlib_checkout_is_not_taken(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from ferlib import course
+    from ferlib.errors import ConfigError
+
+    monkeypatch.setattr(course, "__file__", str(tmp_path / "site-packages" / "ferlib" / "course.py"))
+    other = tmp_path / "someone_elses_project"
+    (other / "benchmarks" / "results").mkdir(parents=True)
+    with pytest.raises(ConfigError, match="no ferlib checkout holds"):
+        course.results_dir(other)
