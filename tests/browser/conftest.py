@@ -7,6 +7,7 @@ except in CI, where it fails. Run it alone with ``python -m pytest -m browser``.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import secrets
 import socket
@@ -39,7 +40,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def jupyterlab(tmp_path_factory: pytest.TempPathFactory, fer2013_dir: Path) -> Iterator[JupyterLab]:
     """JupyterLab on a free localhost port, serving this repository, notebooks in quick mode."""
-    pytest.importorskip("jupyterlab", reason="JupyterLab comes with the dev extra")
+    if importlib.util.find_spec("jupyterlab") is None:
+        _missing("JupyterLab is not installed (it comes with the dev extra)")
     home = tmp_path_factory.mktemp("jupyter")
     token, port = secrets.token_hex(16), _free_port()
     env = {

@@ -174,8 +174,12 @@ def test_kernel_camera_starts_shows_frames_and_releases_the_video(
 
     state = jupyterlab.evaluate(
         NOTEBOOK,
-        "{'released': view.loop.released, 'running': view.loop.running, 'shown': view.loop.last.index}",
+        "{'released': view.loop.released, 'running': view.loop.running, 'processed': view.loop.processed,"
+        " 'last': view.loop.last.index, 'faces': [face.emotion for face in view.loop.last.faces]}",
     )
     assert state["released"] and not state["running"]
-    assert state["shown"] >= 0
+    # Frames were recognised, each read frame at most once (numbered from 1, older ones dropped), and
+    # the last one shown holds the video's face with its emotion.
+    assert 1 <= state["processed"] <= state["last"]
+    assert len(state["faces"]) == 1 and state["faces"][0] in EMOTIONS
     assert live_notebook.errors == []
