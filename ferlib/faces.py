@@ -96,6 +96,15 @@ class DlibHogFaceDetector:
         return sorted(boxes, key=lambda b: (b.x, b.y))
 
 
+class WholeImageDetector:
+    """The whole picture is one face: for pictures already cut to a face (FER-2013's own, cropped data
+    sets, a face filling a passport photo), where a detector has nothing left to find."""
+
+    def detect(self, image: np.ndarray) -> list[Box]:
+        height, width = image.shape[:2]
+        return [Box(0, 0, width, height)]
+
+
 def _blazeface() -> FaceDetector:
     from ferlib.blazeface import BlazeFaceDetector  # imports this module for Box
 
@@ -107,13 +116,15 @@ DETECTORS: dict[str, Callable[[], FaceDetector]] = {
     "blazeface": _blazeface,
     "haar": HaarFaceDetector,
     "dlib-hog": DlibHogFaceDetector,
+    "whole-image": WholeImageDetector,
 }
 DEFAULT_DETECTOR = "blazeface"
 
 
 def make_detector(name: str = DEFAULT_DETECTOR) -> FaceDetector:
-    """A detector by name: ``"blazeface"`` (default, MediaPipe's CNN), ``"haar"`` (OpenCV's 2001
-    cascade) or ``"dlib-hog"`` (needs ``ferlib[dlib]``)."""
+    """A detector by name: ``"blazeface"`` (default, MediaPipe's CNNs, faces of every size), ``"haar"``
+    (OpenCV's 2001 cascade), ``"dlib-hog"`` (needs ``ferlib[dlib]``) or ``"whole-image"`` (the picture
+    is one face: for faces already cropped)."""
     if name not in DETECTORS:
         raise ConfigError(f"unknown face detector {name!r}; expected one of {', '.join(DETECTORS)}")
     return DETECTORS[name]()
@@ -129,30 +140,61 @@ def require_extra(module: str, extra: str) -> Any:
         ) from error
 
 
+@dataclass(frozen=True)
+class Framing:
+    """How a face is cut from its box. The model learned FER-2013's framing, and each detector draws its
+    boxes its own way (BlazeFace's hug the eyes and mouth, Haar's reach the brows), so each has its
+    own, chosen on PublicTest faces by ``benchmarks/framing.py`` (``FRAMINGS``).
+
+    ``margin``: share of the box's width and height added on each side; ``offset``: the crop's centre
+    moved down by this share of the box's height (up where negative); ``square``: cut a square of the
+    box's larger side, rather than the box's own shape stretched to a square.
+    """
+
+    margin: float = 0.1
+    offset: float = 0.0
+    square: bool = True
+
+    def __post_init__(self) -> None:
+        if not -0.4 <= self.margin <= 1:
+            raise ConfigError(f"margin must be in [-0.4, 1], got {self.margin}")
+        if not -0.5 <= self.offset <= 0.5:
+            raise ConfigError(f"offset must be in [-0.5, 0.5], got {self.offset}")
+
+
+#: Each named detector's framing (``benchmarks/framing.py``); any other detector gets ``Framing()``.
+FRAMINGS: dict[str, Framing] = {
+    "blazeface": Framing(),
+    "haar": Framing(),
+    "dlib-hog": Framing(),
+    "whole-image": Framing(margin=0.0),
+}
+
+
 def crop_face(
-    gray: np.ndarray, box: Box, margin: float = 0.1, size: int = FACE_SIZE, align: bool = True
+    gray: np.ndarray, box: Box, framing: Framing | None = None, size: int = FACE_SIZE, align: bool = True
 ) -> np.ndarray:
-    """The face in ``box`` widened by ``margin`` of its size on each side, as a ``size`` x ``size``
+    """The face in ``box``, cut as ``framing`` says (``Framing()`` by default), as a ``size`` x ``size``
     uint8 grayscale crop: what the model saw in training. Where the box has eye centres and ``align``
-    is true, the crop is turned about the box's centre so that the eyes are level, as in FER-2013;
-    parts of an aligned crop beyond the picture repeat its edge pixels."""
-    pad_w, pad_h = round(box.w * margin), round(box.h * margin)
-    top, left = max(0, box.y - pad_h), max(0, box.x - pad_w)
-    bottom, right = min(gray.shape[0], box.y + box.h + pad_h), min(gray.shape[1], box.x + box.w + pad_w)
-    if bottom <= top or right <= left:
-        raise ImageError(f"the box {box.as_list()} lies outside the {gray.shape[1]}x{gray.shape[0]} image")
-    if not (align and box.eyes):
-        return resize_square(gray[top:bottom, left:right], size)
-    (ax, ay), (bx, by) = sorted(box.eyes)  # the eye on the picture's left first
-    angle = np.degrees(np.arctan2(by - ay, bx - ax))
-    centre = (box.x + box.w / 2, box.y + box.h / 2)
-    side = max(box.w + 2 * pad_w, box.h + 2 * pad_h)
+    is true, the crop is turned about its centre so that the eyes are level, as in FER-2013. Parts of
+    the crop beyond the picture repeat its edge pixels."""
+    framing = framing or Framing()
+    height, width = gray.shape[:2]
+    if box.x >= width or box.y >= height or box.x + box.w <= 0 or box.y + box.h <= 0 or min(box.w, box.h) < 1:
+        raise ImageError(f"the box {box.as_list()} lies outside the {width}x{height} image")
+    crop_w, crop_h = box.w * (1 + 2 * framing.margin), box.h * (1 + 2 * framing.margin)
+    if framing.square:
+        crop_w = crop_h = max(crop_w, crop_h)
+    out_w, out_h = max(1, round(crop_w)), max(1, round(crop_h))
+    centre = (box.x + box.w / 2, box.y + box.h / 2 + framing.offset * box.h)
+    angle = 0.0
+    if align and box.eyes:
+        (ax, ay), (bx, by) = sorted(box.eyes)  # the eye on the picture's left first
+        angle = float(np.degrees(np.arctan2(by - ay, bx - ax)))
     turn = np.asarray(cv2.getRotationMatrix2D(centre, angle, 1.0), dtype=np.float64)  # levels the eyes
-    turn[:, 2] += np.array([side / 2 - centre[0], side / 2 - centre[1]])  # the box's centre to the crop's
-    levelled = cv2.warpAffine(
-        gray, turn, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-    )
-    return resize_square(levelled, size)
+    turn[:, 2] += np.array([out_w / 2 - centre[0], out_h / 2 - centre[1]])  # the centre to the crop's
+    cut = cv2.warpAffine(gray, turn, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return resize_square(cut, size)
 
 
 def read_image(source: Any, colour_order: str = "BGR") -> np.ndarray:

@@ -6,13 +6,15 @@ embedding lies within ``tolerance`` (0.6 is dlib's own threshold), else it is "u
 
 from __future__ import annotations
 
+import importlib.metadata
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 
-from ferlib.errors import ConfigError, ImageError
+from ferlib.errors import ConfigError, ImageError, MissingExtraError, ModelFileError
 from ferlib.faces import Box, DlibHogFaceDetector, read_image, require_extra
 from ferlib.imageops import to_gray_uint8
 
@@ -20,14 +22,30 @@ UNKNOWN = "unknown"
 KnownFaces = Mapping[str, Any | Sequence[Any]]
 
 
+def _model_file(name: str) -> str:
+    """A dlib model file inside the installed ``face_recognition_models`` package, found through its
+    metadata: importing the package needs ``pkg_resources``, which current setuptools no longer ships."""
+    try:
+        distribution = importlib.metadata.distribution("face_recognition_models")
+    except importlib.metadata.PackageNotFoundError as error:
+        raise MissingExtraError(
+            'this needs the optional package face_recognition_models: pip install "ferlib[identity]"'
+        ) from error
+    path = Path(str(distribution.locate_file(f"face_recognition_models/models/{name}")))
+    if not path.is_file():
+        raise ModelFileError(f"{path}: missing; reinstall face_recognition_models")
+    return str(path)
+
+
 class FaceIdentifier:
     """Match faces against photos of known people."""
 
     def __init__(self, known_faces: KnownFaces, tolerance: float = 0.6) -> None:
         self._dlib = require_extra("dlib", "identity")
-        models = require_extra("face_recognition_models", "identity")
-        self._shape = self._dlib.shape_predictor(models.pose_predictor_five_point_model_location())
-        self._encoder = self._dlib.face_recognition_model_v1(models.face_recognition_model_location())
+        self._shape = self._dlib.shape_predictor(_model_file("shape_predictor_5_face_landmarks.dat"))
+        self._encoder = self._dlib.face_recognition_model_v1(
+            _model_file("dlib_face_recognition_resnet_model_v1.dat")
+        )
         self._detector = DlibHogFaceDetector(upsample=1)
         self.tolerance = tolerance
         self.names: list[str] = []

@@ -11,7 +11,16 @@ import cv2
 import numpy as np
 
 from ferlib.errors import ModelFileError
-from ferlib.faces import DEFAULT_DETECTOR, Box, FaceDetector, crop_face, make_detector, read_image
+from ferlib.faces import (
+    DEFAULT_DETECTOR,
+    FRAMINGS,
+    Box,
+    FaceDetector,
+    Framing,
+    crop_face,
+    make_detector,
+    read_image,
+)
 from ferlib.identity import KnownFaces
 from ferlib.imageops import FACE_SIZE, resize_square, to_gray_uint8
 from ferlib.labels import COLOURS, EMOTIONS
@@ -45,9 +54,11 @@ class EmotionRecognizer:
 
     ``model`` is a Keras model, a ``.keras`` or ``.tflite`` file, or a shipped model by name:
     ``"default"`` (one network, fast enough for live video) or ``"accurate"`` (an average of four);
-    ``detector`` is a name from ``ferlib.faces.DETECTORS`` (``"blazeface"`` by default) or any object
-    with ``detect(image) -> list[Box]``; ``align`` levels the eyes of each face before the model sees
-    it, where the detector finds eyes (BlazeFace does);
+    ``detector`` is a name from ``ferlib.faces.DETECTORS`` (``"blazeface"`` by default, faces of every
+    size; ``"whole-image"`` when each picture is already one face) or any object with
+    ``detect(image) -> list[Box]``; ``framing`` says how a face is cut from its box (default: the
+    named detector's, ``ferlib.faces.FRAMINGS``); ``align`` levels the eyes of each face before the
+    model sees it, where the detector finds eyes (BlazeFace does);
     ``known_faces={"name": photo or [photos]}`` also names each face (needs ``ferlib[identity]``).
 
     >>> recognizer = EmotionRecognizer()
@@ -59,7 +70,7 @@ class EmotionRecognizer:
         model: Predictor | str | os.PathLike[str] | None = None,
         detector: FaceDetector | str | None = None,
         *,
-        margin: float = 0.1,
+        framing: Framing | None = None,
         align: bool = True,
         max_detection_side: int = 1280,
         known_faces: KnownFaces | None = None,
@@ -77,10 +88,13 @@ class EmotionRecognizer:
                 f"EmotionRecognizer needs (48, 48, 1) to ({len(EMOTIONS)},)"
             )
         self.model = model
-        self.detector = (
-            make_detector(detector or DEFAULT_DETECTOR) if isinstance(detector, str | None) else detector
-        )
-        self.margin = margin
+        if isinstance(detector, str | None):
+            name = detector or DEFAULT_DETECTOR
+            self.detector = make_detector(name)
+            self.framing = framing or FRAMINGS[name]
+        else:
+            self.detector = detector
+            self.framing = framing or Framing()
         self.align = align
         self.max_detection_side = max_detection_side
         self.identifier = None
@@ -129,7 +143,7 @@ class EmotionRecognizer:
 
     def crop_faces(self, gray: np.ndarray, boxes: Sequence[Box]) -> np.ndarray:
         """The model's input for each face: (N, 48, 48) uint8 crops, eyes levelled when ``align``."""
-        return np.stack([crop_face(gray, box, self.margin, align=self.align) for box in boxes])
+        return np.stack([crop_face(gray, box, self.framing, align=self.align) for box in boxes])
 
     def predict_crops(self, crops: np.ndarray) -> np.ndarray:
         """Probabilities (N, 7) for uint8 face crops (N, 48, 48), in one batch."""

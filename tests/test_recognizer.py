@@ -11,7 +11,7 @@ import pytest
 from sklearn.datasets import load_sample_images
 
 from ferlib.errors import ModelFileError
-from ferlib.faces import Box, HaarFaceDetector, crop_face, read_image
+from ferlib.faces import Box, Framing, HaarFaceDetector, crop_face, read_image
 from ferlib.labels import EMOTIONS
 from ferlib.recognizer import EmotionRecognizer
 from ferlib.samples import grace_hopper
@@ -76,7 +76,7 @@ def test_several_faces_go_through_the_model_in_one_batch(recognizer: EmotionReco
 def test_classify_takes_crops_of_any_size_and_colour(recognizer: EmotionRecognizer) -> None:
     bgr = cv2.imread(str(GRACE_HOPPER))
     box = recognizer.recognize(bgr)[0].box
-    crop48 = crop_face(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), box, recognizer.margin)
+    crop48 = crop_face(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), box, recognizer.framing)
     from_recognize = recognizer.recognize(bgr)[0].scores
     from_classify = recognizer.classify([crop48])[0]
     np.testing.assert_allclose(list(from_classify.values()), list(from_recognize.values()), atol=1e-6)
@@ -87,7 +87,7 @@ def test_classify_takes_crops_of_any_size_and_colour(recognizer: EmotionRecogniz
 
 def test_crop_widens_the_box_and_stays_inside_the_image() -> None:
     gray = np.arange(100 * 100, dtype=np.uint32).reshape(100, 100).astype(np.uint8)
-    crop = crop_face(gray, Box(90, 90, 20, 20), margin=0.5)
+    crop = crop_face(gray, Box(90, 90, 20, 20), Framing(margin=0.5))
     assert crop.shape == (48, 48) and crop.dtype == np.uint8
     with pytest.raises(ValueError, match="outside"):
         crop_face(gray, Box(200, 200, 10, 10))
