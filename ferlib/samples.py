@@ -113,6 +113,32 @@ def place_face(
     return dimmed(frame, light), Box(round(target[0] - width / 2), round(target[1] - width / 2), side, side)
 
 
+def close_up(
+    portrait: np.ndarray,
+    face: tuple[int, int, int, int],
+    *,
+    fill: float = 1.0,
+    size: int = 480,
+    degrees: float = 0,
+    shift: tuple[float, float] = (0.0, 0.0),
+) -> tuple[np.ndarray, Box]:
+    """A square ``size`` x ``size`` close-up of ``portrait`` (BGR) in which the face (``face``, its box in
+    the portrait, brows to chin) is ``fill`` of the picture's width: 1.0 is a face that fills the
+    picture, as in cropped data sets and passport photos. The face is turned by ``degrees`` and moved by
+    ``shift`` (fractions of its width); beyond the portrait its edge pixels repeat. Returns the picture
+    and the face's box in it."""
+    if not 0 < fill <= 1.5:
+        raise ConfigError(f"fill must be in (0, 1.5], got {fill}")
+    x, y, w, h = face
+    scale = size * fill / w
+    centre = (x + w / 2 + shift[0] * w, y + h / 2 + shift[1] * w)
+    turn = np.asarray(cv2.getRotationMatrix2D(centre, degrees, scale), dtype=np.float64)
+    turn[:, 2] += np.array([size / 2 - centre[0], size / 2 - centre[1]])
+    picture = cv2.warpAffine(portrait, turn, (size, size), borderMode=cv2.BORDER_REPLICATE)
+    left, top = size / 2 - (w / 2 + shift[0] * w) * scale, size / 2 - (h / 2 + shift[1] * w) * scale
+    return picture, Box(round(left), round(top), round(w * scale), round(h * scale))
+
+
 def dimmed(frame: np.ndarray, light: float) -> np.ndarray:
     """``frame`` with its light scaled by ``light`` (in (0, 1]), as in a dim room."""
     if not 0 < light <= 1:
