@@ -1,4 +1,4 @@
-"""Face detectors compared on webcam-like frames built from real photographs of people.
+"""Face detectors compared on webcam-like frames and on close-ups built from real photographs of people.
 
 Each portrait is placed into 640x480 frames over a face-free photo, the face 40-200 pixels wide,
 turned by up to 30 degrees either way and dimmed to 35-100% of its light, as a webcam sees faces.
@@ -7,12 +7,17 @@ when a box's centre lies within half a face width of the face's centre and its w
 factor of two of the face's; every other box is a box without a face. Speed: milliseconds of
 ``detect`` per 640x480 frame, averaged over all frames.
 
+Close-ups: each portrait cut to a square picture (150 and 480 pixels) in which the face fills 100%,
+85% or 70% of the width (turned by up to 15 degrees, moved by up to 5% of its width), and PublicTest
+faces of FER-2013 as they are (48 pixels) and enlarged to 192: the face is the whole picture there.
+A close-up's face counts as found by the same rule; each picture's milliseconds are averaged too.
+
 Portraits: Grace Hopper's (matplotlib's sample data) and NASA's astronaut Eileen Collins
 (scikit-image's data, public domain). More with ``--photos DIR``: a folder of photos with a
 ``faces.csv`` whose rows are ``file,x,y,w,h`` (one face per photo, its box in pixels), read there
 and never copied into the repository. Face-free photos: scikit-learn's and scikit-image's samples.
 
-Run:  python benchmarks/detectors.py [--frames 200] [--photos DIR]
+Run:  python benchmarks/detectors.py [--frames 200] [--close-ups 60] [--photos DIR]
 Prints a table and writes benchmarks/results/detectors.json.
 """
 
@@ -29,10 +34,11 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from ferlib.data import load_fer2013
 from ferlib.faces import DETECTORS, Box, make_detector
 from ferlib.io import write_text_atomic
 from ferlib.machine import describe_machine
-from ferlib.samples import dimmed, place_face
+from ferlib.samples import close_up, dimmed, place_face
 from ferlib.samples import portraits as sample_portraits
 from ferlib.table import format_table
 
@@ -41,6 +47,11 @@ FRAME_W, FRAME_H = 640, 480
 FACE_WIDTHS = (40, 200)
 MAX_TURN = 30.0
 LIGHT = (0.35, 1.0)
+FILLS = (1.0, 0.85, 0.7)
+CLOSE_UP_SIDES = (150, 480)
+FER_SIDES = (48, 192)
+#: Detectors that find faces; "whole-image" takes every picture as one face and is not compared.
+COMPARED = [name for name in DETECTORS if name != "whole-image"]
 
 
 @dataclass(frozen=True)
@@ -104,6 +115,44 @@ def build_frames(count: int, folder: Path | None, seed: int) -> list[tuple[np.nd
     return frames
 
 
+def close_up_sets(count: int, folder: Path | None, seed: int) -> dict[str, list[tuple[np.ndarray, Box]]]:
+    """Pictures whose face fills most of them, by kind: portrait close-ups and FER-2013 faces."""
+    rng = np.random.default_rng(seed)
+    people = portraits(folder)
+    sets: dict[str, list[tuple[np.ndarray, Box]]] = {}
+    for fill in FILLS:
+        for side in CLOSE_UP_SIDES:
+            pictures = []
+            for index in range(count):
+                person = people[index % len(people)]
+                pictures.append(
+                    close_up(person.image, person.face, fill=fill, size=side, degrees=rng.uniform(-15, 15),
+                             shift=(rng.uniform(-0.05, 0.05), rng.uniform(-0.05, 0.05)))
+                )  # fmt: skip
+            sets[f"portraits, face fills {fill:.0%}, {side} px"] = pictures
+    public = load_fer2013(progress=False).public_test.images
+    for side in FER_SIDES:
+        faces = public if side == 48 else [cv2.resize(face, (side, side)) for face in public]
+        sets[f"FER-2013 PublicTest faces, {side} px"] = [(face, Box(0, 0, side, side)) for face in faces]
+    return sets
+
+
+def score_close_ups(name: str, sets: dict[str, list[tuple[np.ndarray, Box]]]) -> list[dict[str, object]]:
+    detector = make_detector(name)
+    rows: list[dict[str, object]] = []
+    for kind, pictures in sets.items():
+        found, seconds = 0, 0.0
+        for picture, face in tqdm(pictures, desc=f"{name}: {kind}", leave=False):
+            start = time.perf_counter()
+            boxes = detector.detect(picture)
+            seconds += time.perf_counter() - start
+            found += any(matches(box, face) for box in boxes)
+        rows.append({"pictures": kind, "detector": name,
+                     "faces_found_percent": round(100 * found / len(pictures), 1),
+                     "ms_per_picture": round(1000 * seconds / len(pictures), 2)})  # fmt: skip
+    return rows
+
+
 def matches(box: Box, face: Box) -> bool:
     dx = (box.x + box.w / 2) - (face.x + face.w / 2)
     dy = (box.y + box.h / 2) - (face.y + face.h / 2)
@@ -131,17 +180,22 @@ def score(name: str, frames: list[tuple[np.ndarray, Box | None]]) -> dict[str, o
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=200, help="frames with a face (as many without)")
+    parser.add_argument("--close-ups", type=int, default=60, help="portrait close-ups per fill and size")
     parser.add_argument("--photos", type=Path, help="a folder of more portraits with faces.csv")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     frames = build_frames(args.frames, args.photos, args.seed)
-    rows = [score(name, frames) for name in DETECTORS]
+    rows = [score(name, frames) for name in COMPARED]
+    sets = close_up_sets(args.close_ups, args.photos, args.seed)
+    close_ups = [row for name in COMPARED for row in score_close_ups(name, sets)]
     people = [p.name for p in portraits(args.photos)]
     print(f"{args.frames} frames with one face ({', '.join(people)}), {args.frames} without")
     print(format_table(list(rows[0]), [list(r.values()) for r in rows]))
+    print(format_table(list(close_ups[0]), [list(r.values()) for r in close_ups]))
     print(f"machine: {describe_machine()}")
     report = {"frames_with_a_face": args.frames, "frames_without": args.frames, "portraits": people,
-              "rows": rows, "machine": describe_machine()}  # fmt: skip
+              "rows": rows, "close_ups_per_fill_and_size": args.close_ups, "close_up_rows": close_ups,
+              "machine": describe_machine()}  # fmt: skip
     write_text_atomic(RESULTS, json.dumps(report, indent=2) + "\n")
 
 

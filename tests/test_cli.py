@@ -191,6 +191,19 @@ def test_detect_json_lists_every_image_and_reports_bad_ones(
     assert (tmp_path / "annotated" / "four.png").is_file()
 
 
+def test_detect_reads_a_fer2013_face_with_or_without_the_detector(
+    fer2013_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    happy = sorted((fer2013_dir / "test" / "happy").glob("PublicTest_*.jpg"))[:5]
+    assert main(["detect", *map(str, happy), "--detector", "whole-image", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [face["box"] for r in report for face in r["faces"]] == [[0, 0, 48, 48]] * 5
+    assert sum(r["faces"][0]["emotion"] == "happy" for r in report) >= 4  # the shipped model reads them
+    assert main(["detect", *map(str, happy), "--json"]) == 0  # BlazeFace's close-up pass finds them
+    found = json.loads(capsys.readouterr().out)
+    assert sum(len(r["faces"]) == 1 for r in found) >= 4
+
+
 def test_video_command_writes_video_and_csv(
     tiny_model_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
