@@ -26,7 +26,7 @@ from detectors import matches
 from tqdm import tqdm
 
 from ferlib.data import load_fer2013
-from ferlib.faces import FRAMINGS, Box, Framing, crop_face, make_detector
+from ferlib.faces import Box, Framing, crop_face, make_detector
 from ferlib.io import write_text_atomic
 from ferlib.machine import describe_machine
 from ferlib.pretrained import load_pretrained
@@ -80,7 +80,6 @@ def main() -> None:
             "best_framing": f"margin {best.margin}, offset {best.offset}, "
             + ("square" if best.square else "box"),
             "best_accuracy": scores[best],
-            "default_now": FRAMINGS[name] == best,
         })  # fmt: skip
     print(format_table(list(summary[0]), [list(r.values()) for r in summary]))
     print(f"machine: {describe_machine()}")

@@ -132,21 +132,13 @@ class BlazeFaceDetector:
         return self.detect_close_up(image)
 
     def detect_close_up(self, image: np.ndarray) -> list[Detection]:
-        """Faces that fill much of ``image``: the short-range model on a copy padded with black by
-        ``CLOSE_UP_PADDING`` of the longer side; faces wider than ``CLOSE_UP_MAX_WIDTH`` times the
+        """Faces that fill much of ``image``: the short-range model on the picture with a black border of
+        ``CLOSE_UP_PADDING`` of its longer side; faces wider than ``CLOSE_UP_MAX_WIDTH`` times the
         picture's shorter side are dropped (on face-free photos that is where the model's false boxes
         lie)."""
-        height, width = image.shape[:2]
-        pad = round(max(height, width) * CLOSE_UP_PADDING)
-        padded = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
-        faces = []
-        for face in self.short_range.detect_faces(padded):
-            x, y, w, h = face.box
-            if w <= CLOSE_UP_MAX_WIDTH * min(height, width):
-                (ax, ay), (bx, by) = face.eyes
-                eyes = ((ax - pad, ay - pad), (bx - pad, by - pad))
-                faces.append(Detection((x - pad, y - pad, w, h), face.score, eyes))
-        return faces
+        widest = CLOSE_UP_MAX_WIDTH * min(image.shape[:2])
+        found = self.short_range.detect_faces(image, CLOSE_UP_PADDING)
+        return [face for face in found if face.box[2] <= widest]
 
 
 class BlazeFace:
@@ -173,10 +165,11 @@ class BlazeFace:
         self._boxes_output, self._scores_output = outputs[0]["index"], outputs[1]["index"]
         self._anchors = spec.anchors()
 
-    def detect_faces(self, image: np.ndarray) -> list[Detection]:
-        """Every face with its score and eye centres, in the picture's pixels (boxes may cross its edge)."""
+    def detect_faces(self, image: np.ndarray, padding: float = 0.0) -> list[Detection]:
+        """Every face with its score and eye centres, in the picture's pixels (boxes may cross its edge).
+        ``padding``: the model sees the picture inside a black border of this share of its longer side."""
         side = self._side
-        tensor, scale, pad_x, pad_y = _letterbox(image, side)
+        tensor, scale, pad_x, pad_y = _letterbox(image, side, padding)
         self._interpreter.set_tensor(self._input, tensor)
         self._interpreter.invoke()
         raw = self._interpreter.get_tensor(self._boxes_output)[0]  # (anchors, 16)
@@ -202,8 +195,11 @@ class BlazeFace:
         return detections
 
 
-def _letterbox(image: np.ndarray, side: int) -> tuple[np.ndarray, tuple[float, float], float, float]:
-    """The picture as the model's input: RGB in [-1, 1], scaled to fit side x side, padded with black.
+def _letterbox(
+    image: np.ndarray, side: int, padding: float = 0.0
+) -> tuple[np.ndarray, tuple[float, float], float, float]:
+    """The picture as the model's input: RGB in [-1, 1], scaled to fit side x side inside a black border
+    of ``padding`` times its longer side (none by default), centred, the rest black.
     Returns the tensor, the scales (x, y) and the padding (in input pixels) to map boxes back."""
     if image.ndim == 2:
         rgb = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
@@ -212,7 +208,7 @@ def _letterbox(image: np.ndarray, side: int) -> tuple[np.ndarray, tuple[float, f
     else:
         raise ImageError(f"expected a grey or BGR picture, got an array of shape {image.shape}")
     height, width = rgb.shape[:2]
-    scale = side / max(height, width)
+    scale = side / (max(height, width) * (1 + 2 * padding))
     new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
     pad_x, pad_y = (side - new_w) / 2, (side - new_h) / 2
     canvas = np.zeros((side, side, 3), dtype=np.float32) - 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import cv2
@@ -128,3 +129,15 @@ def test_a_model_of_the_wrong_shape_is_refused() -> None:
 def test_haar_detector_needs_its_cascade(tmp_path: Path) -> None:
     with pytest.raises(ModelFileError, match="Haar cascade"):
         HaarFaceDetector(cascade=tmp_path / "missing.xml")
+
+
+def test_each_detector_frames_faces_as_the_framing_benchmark_chose() -> None:
+    from pathlib import Path
+
+    from ferlib.faces import FRAMINGS
+
+    results = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "framing.json"
+    for row in json.loads(results.read_text())["summary"]:
+        framing = FRAMINGS[row["detector"]]
+        shape = "square" if framing.square else "box"
+        assert row["best_framing"] == f"margin {framing.margin}, offset {framing.offset}, {shape}"
