@@ -16,9 +16,8 @@ import importlib as _importlib
 from typing import TYPE_CHECKING, Any
 
 from ferlib._quiet import quiet_tensorflow
+from ferlib._version import __version__
 from ferlib.labels import EMOTIONS
-
-__version__ = "0.5.0"
 
 _LAZY = {
     "load_fer2013": "ferlib.data",  # lazy too: OpenCV's import edits LD_LIBRARY_PATH

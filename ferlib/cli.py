@@ -55,7 +55,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    from ferlib import __version__
+    from ferlib._version import __version__
 
     parser = _Parser(prog="ferlib", description="Facial emotion recognition on FER-2013.")
     parser.add_argument("--version", action="version", version=f"ferlib {__version__}")
