@@ -13,7 +13,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ferlib.data.dataset import Split
+from ferlib.data.splits import Split
 from ferlib.errors import ConfigError, DatasetFormatError
 from ferlib.labels import NUM_CLASSES
 

@@ -1,79 +1,29 @@
-"""``load_fer2013``: FER-2013 from any supported source into uint8 arrays, split by split."""
+"""``load_fer2013``: FER-2013 from any supported source into uint8 arrays, split by split.
+
+The containers it returns, ``FER2013`` and ``Split``, live in ``ferlib.data.splits`` (re-exported here).
+"""
 
 from __future__ import annotations
 
 import os
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from tqdm.auto import tqdm
 
 from ferlib.data import cache
 from ferlib.data.csv_format import find_csv, read_csv
+from ferlib.data.duplicates import without_cross_split_duplicates
 from ferlib.data.folders import is_folder_dataset, list_images, read_images
 from ferlib.data.locate import DataLocation, resolve_data_dir
-from ferlib.data.records import SPLITS, RawData, Skipped
-from ferlib.errors import DataQualityWarning, DatasetFormatError, UnknownSplitError
-from ferlib.labels import EMOTIONS
+from ferlib.data.records import SPLITS, RawData
+from ferlib.data.splits import FER2013, Split
+from ferlib.errors import DataQualityWarning, DatasetFormatError
+
+__all__ = ["FER2013", "Split", "load_fer2013"]
 
 _EXAMPLES_SHOWN = 10
-
-
-@dataclass(frozen=True)
-class Split:
-    """One split: ``images`` (N, 48, 48) uint8, ``labels`` (N,) indices into ``EMOTIONS``, and
-    ``sources``, where each image came from."""
-
-    name: str
-    images: np.ndarray
-    labels: np.ndarray
-    sources: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def class_counts(self) -> dict[str, int]:
-        """Images per emotion, every emotion listed."""
-        counts = np.bincount(self.labels, minlength=len(EMOTIONS))
-        return {emotion: int(count) for emotion, count in zip(EMOTIONS, counts, strict=True)}
-
-    def subset(self, indices: np.ndarray) -> Split:
-        """The images at ``indices`` (an index array or a boolean mask), as a new split."""
-        return Split(self.name, self.images[indices], self.labels[indices], self.sources[indices])
-
-
-@dataclass(frozen=True)
-class FER2013:
-    """FER-2013 in memory: the three canonical splits and a record of how they were read."""
-
-    location: DataLocation
-    fingerprint: str
-    splits: dict[str, Split]
-    converted: tuple[str, ...]
-    skipped: tuple[Skipped, ...]
-
-    def __getitem__(self, name: str) -> Split:
-        if name not in self.splits:
-            raise UnknownSplitError(f"unknown split {name!r}; expected one of {', '.join(SPLITS)}")
-        return self.splits[name]
-
-    @property
-    def training(self) -> Split:
-        return self.splits["Training"]
-
-    @property
-    def public_test(self) -> Split:
-        return self.splits["PublicTest"]
-
-    @property
-    def private_test(self) -> Split:
-        return self.splits["PrivateTest"]
-
-    def __len__(self) -> int:
-        return sum(len(split) for split in self.splits.values())
 
 
 def load_fer2013(
@@ -100,8 +50,6 @@ def load_fer2013(
     _report_quality(raw, strict)
     dataset = _to_dataset(location, key, raw)
     if drop_cross_split_duplicates:
-        from ferlib.data.duplicates import without_cross_split_duplicates
-
         dataset = without_cross_split_duplicates(dataset)
     return dataset
 

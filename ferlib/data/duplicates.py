@@ -6,8 +6,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ferlib.data.dataset import FER2013, Split
 from ferlib.data.records import SPLITS
+from ferlib.data.splits import FER2013, Split
 
 
 @dataclass(frozen=True)
