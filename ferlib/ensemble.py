@@ -8,25 +8,21 @@ a single ferlib model does: ``evaluate``, ``EmotionRecognizer``, ``export_tflite
 from __future__ import annotations
 
 import os
-import shlex
-import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeAlias
 
 import keras
-import tensorflow as tf
 
-import ferlib
 from ferlib.card import card_path, merge_runs, read_card, total_seconds, training_runs, write_card
 from ferlib.data import FER2013
 from ferlib.errors import ConfigError, ModelFileError, RunExistsError
 from ferlib.evaluation import evaluate
 from ferlib.half_precision import store_weights_as_float16
 from ferlib.io import atomic_path
-from ferlib.labels import EMOTIONS, NUM_CLASSES
-from ferlib.machine import describe_machine
+from ferlib.labels import NUM_CLASSES
 from ferlib.models import INPUT_SHAPE, count_flops, load_model_file
+from ferlib.provenance import common_fields
 
 Member: TypeAlias = keras.Model | str | os.PathLike[str]
 _INPUT_NAME, _AVERAGE_NAME = "pixels", "average"
@@ -133,26 +129,20 @@ def _card(
     public = evaluate(model, "PublicTest", data=data) if data is not None else None
     private = evaluate(model, "PrivateTest", data=data) if data is not None and report_private_test else None
     return {
+        **common_fields(),
         "architecture": "ensemble",
         "members": rows,
         "parameters": int(model.count_params()),
         "flops_per_image": sum(count_flops(member) for member in members),
-        "labels": list(EMOTIONS),
-        "input": "48x48x1 float pixels in 0-255 (the model rescales)",
         "data_fingerprint": fingerprints.pop() if len(fingerprints) == 1 else None,
         "epochs": None,  # the ensemble itself is not trained
         "training_runs": runs,
         "wall_seconds": seconds,
         "total_wall_seconds": seconds,
-        "machine": describe_machine(),
         "public_test_accuracy": public.accuracy if public else None,
         "public_test_images": len(public.labels) if public else None,
         "private_test_accuracy": private.accuracy if private else None,
-        "ferlib_version": ferlib.__version__,
-        "keras_version": keras.__version__,
-        "tensorflow_version": tf.__version__,
         "config": {"member_files": [None if f is None else str(f) for f in files]},
-        "command": shlex.join(sys.argv) if sys.argv and sys.argv[0] else None,
     }
 
 

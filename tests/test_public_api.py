@@ -3,6 +3,7 @@ answers ``--version`` and ``python -m ferlib``; TensorFlow's start-up lines neve
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -27,9 +28,71 @@ def test_train_and_evaluate_are_functions_after_their_modules_are_imported() -> 
     result = _python(
         "import ferlib.cli, ferlib.training, ferlib.evaluation\n"
         "from ferlib import train, evaluate, EmotionRecognizer\n"
-        "print(train.__module__, evaluate.__module__, callable(train), callable(evaluate))"
+        "print(train.__module__, evaluate.__module__, callable(train), callable(evaluate),\n"
+        "      train is ferlib.training.train)"
     )
-    assert result.stdout.split() == ["ferlib.training", "ferlib.evaluation", "True", "True"], result.stderr
+    assert result.stdout.split() == ["ferlib.training.loop", "ferlib.evaluation", "True", "True", "True"], (
+        result.stderr
+    )
+
+
+#: What ``import ferlib`` offers: pinned, so that a name leaving or arriving is a decision.
+PACKAGE_NAMES = [
+    "EMOTIONS", "__version__", "quiet_tensorflow", "load_fer2013", "EmotionRecognizer", "load_pretrained",
+    "build_model", "train", "TrainConfig", "evaluate", "build_ensemble", "show_versions",
+]  # fmt: skip
+
+#: What ``ferlib.training`` offers (the names the CLI, tests, notebook 04, benchmarks and README import
+#: from it, as when it was one module), and where each now lives.
+TRAINING_NAMES = {
+    "train": "ferlib.training.loop",
+    "TrainResult": "ferlib.training.loop",
+    "compiled_model": "ferlib.training.loop",
+    "training_pipeline": "ferlib.training.loop",
+    "read_log": "ferlib.training.run_folder",
+    "run_state": "ferlib.training.run_folder",
+    "RUN_FILES": "ferlib.training.run_folder",
+    "InterruptAfter": "ferlib.training.callbacks",
+    "learning_rate": "ferlib.training.schedule",
+    "clock_learning_rate": "ferlib.training.schedule",
+    "TrainingInterrupted": "ferlib.errors",
+}
+
+#: What ``ferlib.data`` offers.
+DATA_NAMES = [
+    "ENV_VAR", "FER2013", "SPLITS", "DuplicateReport", "Split", "find_duplicates", "load_fer2013",
+    "resolve_data_dir", "write_csv",
+]  # fmt: skip
+
+
+def test_the_package_names_are_pinned() -> None:
+    assert sorted(ferlib.__all__) == sorted(PACKAGE_NAMES)
+    assert ferlib.__version__ == importlib.import_module("ferlib._version").__version__
+
+
+def test_the_training_names_are_pinned() -> None:
+    import ferlib.training
+
+    assert sorted(ferlib.training.__all__) == sorted(TRAINING_NAMES)
+    for name, home in TRAINING_NAMES.items():
+        value = getattr(ferlib.training, name)
+        assert value is getattr(importlib.import_module(home), name), name
+    assert ferlib.train is ferlib.training.train
+    assert [item.name for item in fields(ferlib.training.TrainResult)] == [
+        "model", "model_path", "card", "history", "already_finished",
+    ]  # fmt: skip
+
+
+def test_the_data_names_are_pinned() -> None:
+    import ferlib.data
+    import ferlib.data.dataset
+
+    assert sorted(ferlib.data.__all__) == sorted(DATA_NAMES)
+    for name in DATA_NAMES:
+        assert getattr(ferlib.data, name) is not None
+    # the containers moved to ferlib.data.splits; where they were, they still are
+    assert ferlib.data.dataset.FER2013 is ferlib.data.FER2013
+    assert ferlib.data.dataset.Split is ferlib.data.Split
 
 
 def test_dir_shows_the_public_api_and_nothing_else() -> None:
