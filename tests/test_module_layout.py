@@ -25,6 +25,31 @@ KNOWN_CIRCLES: dict[tuple[str, ...], str] = {
 }
 
 
+#: The layers of docs/architecture.md, lowest first: a module imports from its own layer or those below,
+#: never from one above. A name covers the module and, for a package, everything inside it.
+LAYERS: list[tuple[str, set[str]]] = [
+    ("foundations", {
+        "ferlib.errors", "ferlib._version", "ferlib._quiet", "ferlib.labels", "ferlib.config", "ferlib.io",
+        "ferlib.imageops", "ferlib.machine", "ferlib.table", "ferlib.course",
+    }),
+    ("data", {"ferlib.data"}),
+    ("models, input and cards", {
+        "ferlib.models", "ferlib.pipeline", "ferlib.augment", "ferlib.half_precision", "ferlib.tflite",
+        "ferlib.card", "ferlib.provenance", "ferlib.cluster", "ferlib.distribute", "ferlib.calibration",
+    }),
+    ("making and judging models", {
+        "ferlib.training", "ferlib.ensemble", "ferlib.distill", "ferlib.evaluation", "ferlib.plots",
+        "ferlib.pretrained",
+    }),
+    ("faces to emotions", {
+        "ferlib.faces", "ferlib.blazeface", "ferlib.identity", "ferlib.recognizer", "ferlib.tracking",
+        "ferlib.samples",
+    }),
+    ("applications", {"ferlib.video", "ferlib.live", "ferlib.widgets", "ferlib.browser_camera"}),
+    ("entry points", {"ferlib", "ferlib.cli", "ferlib.__main__"}),
+]  # fmt: skip
+
+
 def _module_name(path: Path) -> str:
     parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
     if parts[-1] == "__init__":
@@ -172,3 +197,25 @@ def test_no_module_is_too_long() -> None:
     )
     fits = [name for name in LONG_MODULES if lengths.get(name, 0) <= MAX_LINES]
     assert not fits, f"remove from LONG_MODULES, they fit now (or are gone): {fits}"
+
+
+def _layer(module: str) -> int:
+    """The index in LAYERS of the longest name that covers ``module``."""
+    covering = [
+        (len(name), index)
+        for index, (_, names) in enumerate(LAYERS)
+        for name in names
+        if module == name or module.startswith(f"{name}.")
+    ]
+    assert covering, f"{module} is in no layer: add it to LAYERS (and docs/architecture.md)"
+    return max(covering)[1]
+
+
+def test_every_import_points_down_the_layers() -> None:
+    upward = [
+        f"{module} ({LAYERS[_layer(module)][0]}) imports {other} ({LAYERS[_layer(other)][0]})"
+        for module, edges in import_graph().items()
+        for other in sorted(edges)
+        if _layer(other) > _layer(module)
+    ]
+    assert not upward, "imports pointing up:\n" + "\n".join(upward)
