@@ -82,16 +82,19 @@ def model_path(name: str = "face_detection_full_range.tflite") -> Path:
     return path
 
 
-#: The close-up pass pads the picture by this share of its longer side on every side, so that a face
-#: filling the picture fills about two thirds of what the short-range model sees.
+#: The close-up pass shows the short-range model the picture inside a black border of this share of its
+#: longer side, so that a face filling the picture fills about two thirds of what the model sees.
 CLOSE_UP_PADDING = 0.25
-#: The close-up pass runs a second model over the whole picture, so it asks for more certainty than the
-#: first (MediaPipe's 0.5), and keeps no face wider than 1.2 times the picture's shorter side: a face
-#: that fills the picture may spill over its edges a little, but on face-free photos the short-range
-#: model's false boxes score 0.5-0.7 and most are wider still. Both chosen on the close-ups, the
-#: FER-2013 faces and the face-free frames of benchmarks/detectors.py.
-CLOSE_UP_MIN_SCORE = 0.6
-CLOSE_UP_MAX_WIDTH = 1.2
+#: A close-up candidate scores at least MediaPipe's 0.5 and is no wider than 1.3 times the picture's
+#: shorter side (a face that fills the picture spills over its edges a little; FER-2013's faces do).
+CLOSE_UP_MAX_WIDTH = 1.3
+#: On face-free photos the short-range model finds such picture-wide "faces" in about one frame in ten,
+#: so a second network must agree: the full-range model, shown the picture inside a wider border
+#: (where a face filling the picture looks small enough for it), must find the same face (its centre in
+#: the candidate's box, its width within a factor of two) at this score or more. Chosen on the
+#: close-ups, the FER-2013 faces and the face-free frames of benchmarks/detectors.py.
+CONFIRM_PADDING = 0.5
+CONFIRM_MIN_SCORE = 0.2
 
 
 class BlazeFaceDetector:
@@ -100,15 +103,15 @@ class BlazeFaceDetector:
 
     MediaPipe's full-range model looks first; it is built for faces up to about half the picture, and
     misses most faces that fill it (close-ups, passport photos, cropped data sets such as FER-2013).
-    Where it finds none and ``close_ups`` is true, the short-range model looks at a padded copy and
-    keeps faces no wider than 1.2 times the picture's shorter side. ``min_score`` is the lowest face
-    probability the first pass keeps (MediaPipe's default 0.5); ``overlap`` is the
+    Where it finds none and ``close_ups`` is true, the short-range model looks at a padded copy, and
+    keeps the faces that the full-range model confirms on a copy with a wider border. ``min_score`` is
+    the lowest face probability kept (MediaPipe's default 0.5); ``overlap`` is the
     intersection-over-union above which two boxes are taken as one face and averaged.
     """
 
     def __init__(self, min_score: float = 0.5, overlap: float = 0.3, close_ups: bool = True) -> None:
         self.full_range = BlazeFace("full_range", min_score, overlap)
-        self.short_range = BlazeFace("short_range", max(min_score, CLOSE_UP_MIN_SCORE), overlap)
+        self.short_range = BlazeFace("short_range", min_score, overlap)
         self.close_ups = close_ups
 
     def detect(self, image: np.ndarray) -> list[Box]:
@@ -132,13 +135,23 @@ class BlazeFaceDetector:
         return self.detect_close_up(image)
 
     def detect_close_up(self, image: np.ndarray) -> list[Detection]:
-        """Faces that fill much of ``image``: the short-range model on the picture with a black border of
-        ``CLOSE_UP_PADDING`` of its longer side; faces wider than ``CLOSE_UP_MAX_WIDTH`` times the
-        picture's shorter side are dropped (on face-free photos that is where the model's false boxes
-        lie)."""
+        """Faces that fill much of ``image``: the short-range model's candidates on the picture inside a
+        black border, no wider than ``CLOSE_UP_MAX_WIDTH`` times its shorter side, each confirmed by the
+        full-range model on the picture inside a wider border (see ``CONFIRM_MIN_SCORE``)."""
         widest = CLOSE_UP_MAX_WIDTH * min(image.shape[:2])
-        found = self.short_range.detect_faces(image, CLOSE_UP_PADDING)
-        return [face for face in found if face.box[2] <= widest]
+        candidates = [f for f in self.short_range.detect_faces(image, CLOSE_UP_PADDING) if f.box[2] <= widest]
+        if not candidates:
+            return []
+        confirming = self.full_range.detect_faces(image, CONFIRM_PADDING, min_score=CONFIRM_MIN_SCORE)
+        return [face for face in candidates if any(_agree(face.box, other.box) for other in confirming)]
+
+
+def _agree(box: tuple[float, float, float, float], other: tuple[float, float, float, float]) -> bool:
+    """Whether two boxes (x, y, w, h) show one face: ``other``'s centre lies in ``box``, and their widths
+    are within a factor of two."""
+    x, y, w, h = box
+    centre_x, centre_y = other[0] + other[2] / 2, other[1] + other[3] / 2
+    return x <= centre_x <= x + w and y <= centre_y <= y + h and 0.5 <= other[2] / w <= 2
 
 
 class BlazeFace:
@@ -165,9 +178,12 @@ class BlazeFace:
         self._boxes_output, self._scores_output = outputs[0]["index"], outputs[1]["index"]
         self._anchors = spec.anchors()
 
-    def detect_faces(self, image: np.ndarray, padding: float = 0.0) -> list[Detection]:
+    def detect_faces(
+        self, image: np.ndarray, padding: float = 0.0, min_score: float | None = None
+    ) -> list[Detection]:
         """Every face with its score and eye centres, in the picture's pixels (boxes may cross its edge).
-        ``padding``: the model sees the picture inside a black border of this share of its longer side."""
+        ``padding``: the model sees the picture inside a black border of this share of its longer side;
+        ``min_score``: the lowest score kept, for this call (default: the detector's)."""
         side = self._side
         tensor, scale, pad_x, pad_y = _letterbox(image, side, padding)
         self._interpreter.set_tensor(self._input, tensor)
@@ -175,7 +191,7 @@ class BlazeFace:
         raw = self._interpreter.get_tensor(self._boxes_output)[0]  # (anchors, 16)
         logits = self._interpreter.get_tensor(self._scores_output)[0, :, 0]
         scores = 1 / (1 + np.exp(-np.clip(logits, -_RAW_SCORE_LIMIT, _RAW_SCORE_LIMIT)))
-        keep = np.flatnonzero(scores >= self.min_score)
+        keep = np.flatnonzero(scores >= (self.min_score if min_score is None else min_score))
         if keep.size == 0:
             return []
         points = raw[keep].reshape(-1, 8, 2) / side  # centre, size, then six key points

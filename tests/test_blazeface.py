@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_sample_images
 
-from ferlib.blazeface import CLOSE_UP_MIN_SCORE, BlazeFaceDetector
+from ferlib.blazeface import BlazeFaceDetector
 from ferlib.errors import ConfigError, ImageError
 from ferlib.faces import DEFAULT_DETECTOR, Box, HaarFaceDetector, crop_face, make_detector
 from ferlib.recognizer import EmotionRecognizer
@@ -150,7 +150,7 @@ def test_close_ups_need_the_second_pass(detector: BlazeFaceDetector) -> None:
     assert BlazeFaceDetector(close_ups=False).detect(picture) == []  # full range alone misses it
     (found,) = detector.detect_close_up(picture)
     assert matches(Box(*(round(v) for v in found.box)), truth)
-    assert found.score >= CLOSE_UP_MIN_SCORE
+    assert found.score >= detector.short_range.min_score
 
 
 def test_close_up_boxes_and_eyes_are_in_the_pictures_pixels(detector: BlazeFaceDetector) -> None:
