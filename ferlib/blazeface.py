@@ -85,9 +85,10 @@ def model_path(name: str = "face_detection_full_range.tflite") -> Path:
 #: The close-up pass shows the short-range model the picture inside a black border of this share of its
 #: longer side, so that a face filling the picture fills about two thirds of what the model sees.
 CLOSE_UP_PADDING = 0.25
-#: A close-up candidate scores at least MediaPipe's 0.5 and is no wider than 1.3 times the picture's
-#: shorter side (a face that fills the picture spills over its edges a little; FER-2013's faces do).
-CLOSE_UP_MAX_WIDTH = 1.3
+#: A close-up candidate scores at least MediaPipe's 0.5 and is from half to 1.3 times as wide as the
+#: picture's shorter side: smaller faces are the full-range model's to find (it finds them up to 70% of
+#: the picture), and a face that fills the picture spills over its edges a little (FER-2013's faces do).
+CLOSE_UP_WIDTHS = (0.5, 1.3)
 #: On face-free photos the short-range model finds such picture-wide "faces" in about one frame in ten,
 #: so a second network must agree: the full-range model, shown the picture inside a wider border
 #: (where a face filling the picture looks small enough for it), must find the same face (its centre in
@@ -136,10 +137,11 @@ class BlazeFaceDetector:
 
     def detect_close_up(self, image: np.ndarray) -> list[Detection]:
         """Faces that fill much of ``image``: the short-range model's candidates on the picture inside a
-        black border, no wider than ``CLOSE_UP_MAX_WIDTH`` times its shorter side, each confirmed by the
+        black border, ``CLOSE_UP_WIDTHS`` times as wide as its shorter side, each confirmed by the
         full-range model on the picture inside a wider border (see ``CONFIRM_MIN_SCORE``)."""
-        widest = CLOSE_UP_MAX_WIDTH * min(image.shape[:2])
-        candidates = [f for f in self.short_range.detect_faces(image, CLOSE_UP_PADDING) if f.box[2] <= widest]
+        narrowest, widest = (share * min(image.shape[:2]) for share in CLOSE_UP_WIDTHS)
+        found = self.short_range.detect_faces(image, CLOSE_UP_PADDING)
+        candidates = [face for face in found if narrowest <= face.box[2] <= widest]
         if not candidates:
             return []
         confirming = self.full_range.detect_faces(image, CONFIRM_PADDING, min_score=CONFIRM_MIN_SCORE)
