@@ -36,7 +36,7 @@ from tqdm import tqdm
 
 from ferlib.blazeface import BlazeFaceDetector
 from ferlib.data import load_fer2013
-from ferlib.faces import DETECTORS, Box, make_detector
+from ferlib.faces import DETECTORS, Box, FaceDetector, make_detector
 from ferlib.io import write_text_atomic
 from ferlib.machine import describe_machine
 from ferlib.samples import close_up, dimmed, place_face
@@ -141,7 +141,7 @@ def close_up_sets(count: int, folder: Path | None, seed: int) -> dict[str, list[
 
 
 def score_close_ups(name: str, sets: dict[str, list[tuple[np.ndarray, Box]]]) -> list[dict[str, object]]:
-    detector = make_detector(name)
+    detector = detector_named(name)
     rows: list[dict[str, object]] = []
     for kind, pictures in sets.items():
         found, seconds = 0, 0.0
@@ -162,8 +162,12 @@ def matches(box: Box, face: Box) -> bool:
     return np.hypot(dx, dy) <= face.w / 2 and 0.5 <= box.w / face.w <= 2
 
 
+def detector_named(name: str) -> FaceDetector:
+    return BlazeFaceDetector(close_ups=False) if name == WITHOUT_CLOSE_UPS else make_detector(name)
+
+
 def score(name: str, frames: list[tuple[np.ndarray, Box | None]]) -> dict[str, object]:
-    detector = BlazeFaceDetector(close_ups=False) if name == WITHOUT_CLOSE_UPS else make_detector(name)
+    detector = detector_named(name)
     detector.detect(frames[0][0])  # warm-up
     found = without_face = 0
     seconds = 0.0
@@ -188,9 +192,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     frames = build_frames(args.frames, args.photos, args.seed)
-    rows = [score(name, frames) for name in [*COMPARED, WITHOUT_CLOSE_UPS]]
+    names = [*COMPARED, WITHOUT_CLOSE_UPS]
+    rows = [score(name, frames) for name in names]
     sets = close_up_sets(args.close_ups, args.photos, args.seed)
-    close_ups = [row for name in COMPARED for row in score_close_ups(name, sets)]
+    close_ups = [row for name in names for row in score_close_ups(name, sets)]
     people = [p.name for p in portraits(args.photos)]
     print(f"{args.frames} frames with one face ({', '.join(people)}), {args.frames} without")
     print(format_table(list(rows[0]), [list(r.values()) for r in rows]))

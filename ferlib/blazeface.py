@@ -89,7 +89,7 @@ CLOSE_UP_PADDING = 0.25
 #: picture's shorter side: smaller faces are the full-range model's to find (it finds them up to 70% of
 #: the picture), and a face that fills the picture spills over its edges a little (FER-2013's faces do).
 CLOSE_UP_WIDTHS = (0.5, 1.3)
-#: On face-free photos the short-range model finds such picture-wide "faces" in about one frame in ten,
+#: On face-free photos the short-range model often finds such picture-wide "faces" in textures,
 #: so a second network must agree: the full-range model, shown the picture inside a wider border
 #: (where a face filling the picture looks small enough for it), must find the same face (its centre in
 #: the candidate's box, its width within a factor of two) at this score or more. Chosen on the

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_sample_images
 
-from ferlib.errors import ModelFileError
+from ferlib.errors import ConfigError, ModelFileError
 from ferlib.faces import Box, Framing, HaarFaceDetector, crop_face, read_image
 from ferlib.labels import EMOTIONS
 from ferlib.recognizer import EmotionRecognizer
@@ -141,3 +141,25 @@ def test_each_detector_frames_faces_as_the_framing_benchmark_chose() -> None:
         framing = FRAMINGS[row["detector"]]
         shape = "square" if framing.square else "box"
         assert row["best_framing"] == f"margin {framing.margin}, offset {framing.offset}, {shape}"
+
+
+def test_framing_moves_widens_and_squares_the_cut() -> None:
+    gray = np.tile(np.arange(200, dtype=np.uint8)[:, None], (1, 200))  # each row's value is its index
+    box = Box(50, 50, 100, 100)
+    plain = crop_face(gray, box, Framing(margin=0.0))
+    np.testing.assert_allclose(plain[:, 0], np.linspace(51, 148, 48), atol=1.5)  # rows 50-149
+    lower = crop_face(gray, box, Framing(margin=0.0, offset=0.2))
+    np.testing.assert_allclose(lower.astype(int) - plain.astype(int), 20, atol=1)  # 20 rows further down
+    wide = crop_face(gray, box, Framing(margin=0.25))
+    assert wide[0, 0] < plain[0, 0] and wide[-1, 0] > plain[-1, 0]  # 25 rows more above and below
+    tall = Box(50, 20, 50, 150)
+    squared = crop_face(gray, tall, Framing(margin=0.0, square=True))
+    stretched = crop_face(gray, tall, Framing(margin=0.0, square=False))
+    np.testing.assert_allclose(squared[:, 24], stretched[:, 24], atol=1.5)  # the same rows either way
+    columns = gray.T.copy()  # each column's value is its index
+    assert abs(int(crop_face(columns, tall, Framing(margin=0.0, square=False))[24, 0]) - 50) <= 1
+    assert int(crop_face(columns, tall, Framing(margin=0.0, square=True))[24, 0]) <= 2  # 150 wide: from 0
+    with pytest.raises(ConfigError, match="margin"):
+        Framing(margin=2)
+    with pytest.raises(ConfigError, match="offset"):
+        Framing(offset=-0.9)
