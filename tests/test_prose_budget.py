@@ -22,7 +22,6 @@ NOT_YET_REWRITTEN = {
     "02_augmentation.ipynb",
     "03_building_the_cnn.ipynb",
     "04_training_with_callbacks.ipynb",
-    "05_evaluation.ipynb",
     "06_live_detection.ipynb",
 }
 
