@@ -85,10 +85,13 @@ def model_path(name: str = "face_detection_full_range.tflite") -> Path:
 #: The close-up pass shows the short-range model the picture inside a black border of this share of its
 #: longer side, so that a face filling the picture fills about two thirds of what the model sees.
 CLOSE_UP_PADDING = 0.25
-#: A close-up candidate scores at least MediaPipe's 0.5 and is from half to 1.3 times as wide as the
-#: picture's shorter side: smaller faces are the full-range model's to find (it finds them up to 70% of
-#: the picture), and a face that fills the picture spills over its edges a little (FER-2013's faces do).
-CLOSE_UP_WIDTHS = (0.5, 1.3)
+#: A close-up candidate is from 0.3 to 1.3 times as wide as the picture's shorter side (a face that
+#: fills the picture spills over its edges a little; FER-2013's faces do) and scores at least
+#: MediaPipe's 0.5; below half the shorter side, where the full-range model usually finds faces itself,
+#: it must score 0.6.
+CLOSE_UP_WIDTHS = (0.3, 1.3)
+CLOSE_UP_MID_WIDTH = 0.5
+CLOSE_UP_MID_MIN_SCORE = 0.6
 #: On face-free photos the short-range model often finds such picture-wide "faces" in textures,
 #: so a second network must agree: the full-range model, shown the picture inside a wider border
 #: (where a face filling the picture looks small enough for it), must find the same face (its centre in
@@ -139,9 +142,13 @@ class BlazeFaceDetector:
         """Faces that fill much of ``image``: the short-range model's candidates on the picture inside a
         black border, ``CLOSE_UP_WIDTHS`` times as wide as its shorter side, each confirmed by the
         full-range model on the picture inside a wider border (see ``CONFIRM_MIN_SCORE``)."""
-        narrowest, widest = (share * min(image.shape[:2]) for share in CLOSE_UP_WIDTHS)
-        found = self.short_range.detect_faces(image, CLOSE_UP_PADDING)
-        candidates = [face for face in found if narrowest <= face.box[2] <= widest]
+        side = min(image.shape[:2])
+        candidates = [
+            face
+            for face in self.short_range.detect_faces(image, CLOSE_UP_PADDING)
+            if CLOSE_UP_WIDTHS[0] * side <= face.box[2] <= CLOSE_UP_WIDTHS[1] * side
+            and (face.box[2] >= CLOSE_UP_MID_WIDTH * side or face.score >= CLOSE_UP_MID_MIN_SCORE)
+        ]
         if not candidates:
             return []
         confirming = self.full_range.detect_faces(image, CONFIRM_PADDING, min_score=CONFIRM_MIN_SCORE)
