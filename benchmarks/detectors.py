@@ -34,9 +34,9 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from ferlib.blazeface import BlazeFaceDetector
 from ferlib.data import load_fer2013
 from ferlib.faces import DETECTORS, Box, FaceDetector, make_detector
+from ferlib.faces.blazeface import BlazeFaceDetector
 from ferlib.io import write_text_atomic
 from ferlib.machine import describe_machine
 from ferlib.samples import close_up, dimmed, place_face

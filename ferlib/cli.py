@@ -338,7 +338,7 @@ def _train(args: argparse.Namespace) -> int:
         cluster = Cluster.from_environment(
             args.coordinator, args.processes, args.process_id, args.cluster_timeout
         )
-        from ferlib.faces import require_extra
+        from ferlib.extras import require_extra
 
         require_extra("jax", "hosts")
         if "keras" not in sys.modules:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+from typing import Any
+
 import cv2
 import numpy as np
 
@@ -67,3 +71,30 @@ def resize_square(gray: np.ndarray, size: int = FACE_SIZE) -> np.ndarray:
     shrinking = gray.shape[0] >= size and gray.shape[1] >= size
     interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
     return cv2.resize(gray, (size, size), interpolation=interpolation)
+
+
+def read_image(source: Any, colour_order: str = "BGR") -> np.ndarray:
+    """Any supported picture as a BGR (or grey) uint8 array: a path, a PIL image, or an array.
+
+    Arrays are taken as ``colour_order`` (OpenCV's BGR by default); PIL images are RGB and converted.
+    Raises ``ValueError`` for anything that is not a readable image.
+    """
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if not path.is_file():
+            raise ImageError(f"{path}: no such image file")
+        image = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_COLOR)
+        if image is None:
+            raise ImageError(f"{path}: not an image OpenCV can decode")
+        return image
+    if hasattr(source, "convert") and hasattr(source, "size"):  # a PIL image, without importing PIL
+        return cv2.cvtColor(np.asarray(source.convert("RGB")), cv2.COLOR_RGB2BGR)
+    if isinstance(source, np.ndarray):
+        to_gray_uint8(source, colour_order=colour_order)  # ValueError for a bad shape, dtype or values
+        image = to_uint8(np.asarray(source))
+        if image.ndim == 3 and image.shape[2] == 1:
+            image = image[:, :, 0]
+        if image.ndim == 3:
+            image = image[:, :, 2::-1] if colour_order.upper() == "RGB" else image[:, :, :3]
+        return np.ascontiguousarray(image)
+    raise ImageError(f"expected an image path, a PIL image or a NumPy array, got {type(source).__name__}")

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_sample_images
 
-from ferlib.blazeface import BlazeFaceDetector
 from ferlib.errors import ConfigError, ImageError
 from ferlib.faces import DEFAULT_DETECTOR, Box, HaarFaceDetector, crop_face, make_detector
+from ferlib.faces.blazeface import BlazeFaceDetector
 from ferlib.recognizer import EmotionRecognizer
 from ferlib.samples import close_up, face_video, frame_with_faces, grace_hopper, portraits
 
@@ -120,7 +120,7 @@ def test_a_picture_of_the_wrong_shape_is_refused(detector: BlazeFaceDetector) ->
 
 
 def test_a_box_of_no_area_does_not_stall_the_merging() -> None:
-    from ferlib.blazeface import _weighted_nms
+    from ferlib.faces.blazeface import _weighted_nms
 
     corners = np.array([[0.1, 0.1, 0.1, 0.1], [0.2, 0.2, 0.4, 0.4], [0.21, 0.2, 0.41, 0.4]], np.float32)
     merged = _weighted_nms(corners, np.zeros((3, 4), np.float32), np.array([0.9, 0.8, 0.7]), overlap=0.3)

@@ -29,7 +29,7 @@ def test_face_video_has_the_frames_asked_for(tmp_path: Path) -> None:
 
 
 def test_place_face_puts_the_face_where_its_box_says() -> None:
-    from ferlib.blazeface import BlazeFaceDetector
+    from ferlib.faces.blazeface import BlazeFaceDetector
 
     scene = np.full((480, 640, 3), 90, np.uint8)
     frame, box = place_face(scene, width=80, degrees=20, centre=(450, 200), light=0.5)
@@ -44,7 +44,7 @@ def test_place_face_puts_the_face_where_its_box_says() -> None:
 
 
 def test_each_portraits_face_box_holds_the_face_the_detector_finds() -> None:
-    from ferlib.blazeface import BlazeFaceDetector
+    from ferlib.faces.blazeface import BlazeFaceDetector
     from ferlib.samples import portraits
 
     found = portraits()
