@@ -8,13 +8,19 @@ defaults and help lines from them, so validation and the command line never drif
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Literal, get_args
 
 from ferlib.errors import ConfigError
 
-#: The named networks of ``ferlib.models.MODELS`` (kept here so the command line needs no TensorFlow).
-ARCHITECTURES = ("minimal", "four_block", "heavy", "ferlib", "ferlib_deep")
-PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+#: The fixed choices, each a ``Literal`` type (what mypy checks) whose values the settings below accept
+#: (what validation and the command line check). The networks are ``ferlib.models.MODELS``'s, named
+#: here so that the command line needs no TensorFlow.
+Architecture = Literal["minimal", "four_block", "heavy", "ferlib", "ferlib_deep"]
+Optimizer = Literal["sgd", "adam"]
+Schedule = Literal["cosine", "plateau"]
+Precision = Literal["float32", "mixed_bfloat16", "mixed_float16"]
+ARCHITECTURES: tuple[str, ...] = get_args(Architecture)
+PRECISIONS: tuple[str, ...] = get_args(Precision)
 
 
 @dataclass(frozen=True)
@@ -109,12 +115,12 @@ TRAIN_SETTINGS: dict[str, Setting] = {
                     "random crops (e.g. 44)", low=16, high=48, optional=True, flag="--crop"),
     "epochs": Setting(int, "epochs (an upper bound with --minutes)", low=1, flag="--epochs"),
     "batch_size": Setting(int, "faces per training batch", low=1, high=4096, flag="--batch-size"),
-    "optimizer": Setting(str, "sgd: Nesterov momentum 0.9; adam: AdamW", choices=("sgd", "adam"),
+    "optimizer": Setting(str, "sgd: Nesterov momentum 0.9; adam: AdamW", choices=get_args(Optimizer),
                          flag="--optimizer"),
     "learning_rate": Setting(float, "peak learning rate", low=0, high=1, low_open=True, flag="--lr"),
     "weight_decay": Setting(float, "decoupled weight decay", low=0, high=1, high_open=True,
                             flag="--weight-decay"),
-    "schedule": Setting(str, "cosine: one warm-up epoch then cosine decay", choices=("cosine", "plateau"),
+    "schedule": Setting(str, "cosine: one warm-up epoch then cosine decay", choices=get_args(Schedule),
                         flag="--schedule"),
     "label_smoothing": Setting(float, "label smoothing", low=0, high=1, high_open=True,
                                flag="--label-smoothing"),
@@ -149,23 +155,23 @@ TRAIN_SETTINGS: dict[str, Setting] = {
 class TrainConfig:
     """Everything that defines a training run; saved as ``config.json`` and in the model card."""
 
-    architecture: str = "ferlib"
+    architecture: Architecture = "ferlib"
     # The network's first layer keeps the centre crop x crop pixels of each 48x48 face (None: all of
     # them). Shifting the faces by up to (48 - crop) / 2 pixels in training then shows the network a
     # random crop of each face, and every prediction sees the centre one: the random-crop recipe.
     crop: int | None = None
     epochs: int = 30
     batch_size: int = 64
-    optimizer: str = "sgd"  # "sgd" (Nesterov momentum 0.9) or "adam"
+    optimizer: Optimizer = "sgd"  # "sgd" (Nesterov momentum 0.9) or "adam"
     learning_rate: float = 0.05  # the peak rate
     # Keras applies weight decay as w -= lr * wd * w, outside the momentum: 5e-3 here shrinks weights
     # as fast as the classic "SGD, momentum 0.9, L2 5e-4" recipe does.
     weight_decay: float = 5e-3
-    schedule: str = "cosine"  # "cosine" (one warm-up epoch, then cosine decay) or "plateau"
+    schedule: Schedule = "cosine"  # "cosine" (one warm-up epoch, then cosine decay) or "plateau"
     label_smoothing: float = 0.0
     augment: AugmentConfig | None = field(default_factory=AugmentConfig)
     use_class_weights: bool = False
-    precision: str = "float32"  # "mixed_bfloat16" is faster on CPUs with AVX512-BF16
+    precision: Precision = "float32"  # "mixed_bfloat16" is faster on CPUs with AVX512-BF16
     early_stopping_patience: int | None = None  # None: train every epoch, keep the best
     # Train for this many minutes of wall time instead: ``epochs`` becomes an upper bound, and the
     # cosine schedule follows the clock. Architectures compared this way get the same CPU budget.
