@@ -7,11 +7,11 @@ scaling or label order. ``tta=True`` averages the predictions over flipped and c
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
 import cv2
-import keras
 import numpy as np
 from sklearn.metrics import (
     balanced_accuracy_score,
@@ -24,6 +24,8 @@ from ferlib.data import FER2013, Split, load_fer2013
 from ferlib.errors import ConfigError, ModelFileError
 from ferlib.imageops import FACE_SIZE
 from ferlib.labels import EMOTIONS, NUM_CLASSES
+from ferlib.models import Predictor
+from ferlib.pretrained import resolve_model
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ def tta_views(faces: np.ndarray, crop: int = 44) -> list[np.ndarray]:
 
 
 def predict_proba(
-    model: keras.Model,
+    model: Predictor,
     faces: np.ndarray,
     *,
     tta: bool = False,
@@ -186,18 +188,22 @@ class Evaluation:
 
 
 def evaluate(
-    model: keras.Model,
+    model: Predictor | str | os.PathLike[str],
     split: str | Split = "PublicTest",
     *,
     data: FER2013 | None = None,
     tta: bool = False,
     adapter: InputAdapter = FERLIB_INPUT,
 ) -> Evaluation:
-    """Evaluate ``model`` on a FER-2013 split (by name, loading the data if not given) or on a ``Split``.
+    """Evaluate ``model`` (a Keras or TFLite model, a ``.keras`` or ``.tflite`` file, or a shipped model by
+    name: ``"default"``, ``"accurate"``) on a FER-2013 split (by name, loading the data if not given) or
+    on a ``Split``.
 
     PublicTest by default, as on the command line: models are chosen there, and PrivateTest, the final
     test set, is asked for by name for the final report only.
     """
+    if isinstance(model, str | os.PathLike):
+        model = resolve_model(model)
     if isinstance(split, str):
         split = (data or load_fer2013(progress=False))[split]
     probabilities = predict_proba(model, split.images, tta=tta, adapter=adapter)

@@ -148,3 +148,14 @@ def test_evaluate_defaults_to_publictest_like_the_command_line(real_dataset: FER
     """PrivateTest, the final test set, is never read unless asked for by name."""
     result = evaluate(brightness_model(), data=real_dataset)
     assert result.split == "PublicTest" and len(result.labels) == len(real_dataset.public_test)
+
+
+def test_a_model_is_taken_by_shipped_name_or_file_as_well(subset: Split, tmp_path: Path) -> None:
+    from ferlib.errors import ConfigError
+    from ferlib.pretrained import load_pretrained, pretrained_path
+
+    by_object = evaluate(load_pretrained("default"), subset)
+    for model in ("default", pretrained_path("default"), str(pretrained_path("default"))):
+        np.testing.assert_allclose(evaluate(model, subset).probabilities, by_object.probabilities, atol=1e-6)
+    with pytest.raises(ConfigError, match="neither a model file nor a shipped model"):
+        evaluate("no-such-model", subset)
