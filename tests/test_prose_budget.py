@@ -19,7 +19,6 @@ import pytest
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 WORDS, SENTENCE = 1000, 40
 NOT_YET_REWRITTEN = {
-    "03_building_the_cnn.ipynb",
     "04_training_with_callbacks.ipynb",
     "06_live_detection.ipynb",
 }
