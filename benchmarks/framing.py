@@ -34,8 +34,8 @@ from ferlib.table import format_table
 
 RESULTS = Path(__file__).with_name("results") / "framing.json"
 DETECTORS = ("blazeface", "haar")
-MARGINS = (0.0, 0.1, 0.2, 0.3)
-OFFSETS = (-0.1, 0.0, 0.1)
+MARGINS = (0.0, 0.05, 0.1, 0.15, 0.2)
+OFFSETS = (-0.05, 0.0, 0.05, 0.1)
 SQUARE = (True, False)
 FACE_IN_FRAME = Box(64, 64, 192, 192)  # where framed() puts the face, before the turn
 
