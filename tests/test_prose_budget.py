@@ -20,7 +20,6 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 WORDS, SENTENCE = 1000, 40
 NOT_YET_REWRITTEN = {
     "04_training_with_callbacks.ipynb",
-    "06_live_detection.ipynb",
 }
 
 
