@@ -105,8 +105,9 @@ class BlazeFaceDetector:
     """Faces in colour or grey pictures, frontal or turned, at every size: from about 20 pixels wide to a
     face that fills the picture.
 
-    MediaPipe's full-range model looks first; it is built for faces up to about half the picture, and
-    misses most faces that fill it (close-ups, passport photos, cropped data sets such as FER-2013).
+    MediaPipe's full-range model looks first; it is built for faces that are small in the frame, and
+    misses most faces that fill it (close-ups, passport photos, cropped data sets such as FER-2013;
+    ``benchmarks/detectors.py`` measures both passes).
     Where it finds none and ``close_ups`` is true, the short-range model looks at a padded copy, and
     keeps the faces that the full-range model confirms on a copy with a wider border. ``min_score`` is
     the lowest face probability kept (MediaPipe's default 0.5); ``overlap`` is the
