@@ -38,18 +38,29 @@ def framed(face: np.ndarray, degrees: float) -> np.ndarray:
     return cv2.warpAffine(frame, turn, (320, 320), borderMode=cv2.BORDER_REFLECT)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def turned_faces(count: int, seed: int) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """The first ``count`` PublicTest faces, their labels, and each face framed and turned by a random
+    angle in [-MAX_TURN, MAX_TURN]; ``benchmarks/framing.py`` uses the same frames."""
+    public = load_fer2013(progress=False).public_test
+    faces, labels = public.images[:count], public.labels[:count]
+    angles = np.random.default_rng(seed).uniform(-MAX_TURN, MAX_TURN, len(faces))
+    return faces, labels, [framed(face, angle) for face, angle in zip(faces, angles, strict=True)]
+
+
+def turned_faces_from_arguments(description: str) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """``turned_faces`` for the ``--faces`` and ``--seed`` of the command line."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--faces", type=int, default=3589, help="PublicTest faces to try")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    public = load_fer2013(progress=False).public_test
-    faces, labels = public.images[: args.faces], public.labels[: args.faces]
-    angles = np.random.default_rng(args.seed).uniform(-MAX_TURN, MAX_TURN, len(faces))
+    return turned_faces(args.faces, args.seed)
+
+
+def main() -> None:
+    faces, labels, frames = turned_faces_from_arguments(__doc__.splitlines()[0])
     detector, model = make_detector(), load_pretrained()
     kept, crops = [], {False: [], True: []}
-    for index, (face, angle) in enumerate(tqdm(list(zip(faces, angles, strict=True)), desc="detect")):
-        frame = framed(face, angle)
+    for index, frame in enumerate(tqdm(frames, desc="detect")):
         boxes = detector.detect(frame)
         if len(boxes) != 1:
             continue

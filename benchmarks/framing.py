@@ -15,17 +15,15 @@ Prints a table and writes benchmarks/results/framing.json.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 from pathlib import Path
 
 import numpy as np
-from alignment import MAX_TURN, framed
+from alignment import MAX_TURN, turned_faces_from_arguments
 from detectors import matches
 from tqdm import tqdm
 
-from ferlib.data import load_fer2013
 from ferlib.faces import Box, Framing, crop_face, make_detector
 from ferlib.io import write_text_atomic
 from ferlib.machine import describe_machine
@@ -41,14 +39,7 @@ FACE_IN_FRAME = Box(64, 64, 192, 192)  # where framed() puts the face, before th
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--faces", type=int, default=3589, help="PublicTest faces to try")
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
-    public = load_fer2013(progress=False).public_test
-    faces, labels = public.images[: args.faces], public.labels[: args.faces]
-    angles = np.random.default_rng(args.seed).uniform(-MAX_TURN, MAX_TURN, len(faces))
-    frames = [framed(face, angle) for face, angle in zip(faces, angles, strict=True)]
+    faces, labels, frames = turned_faces_from_arguments(__doc__.splitlines()[0])
     model = load_pretrained()
 
     def accuracy(images: np.ndarray, kept: list[int]) -> float:
