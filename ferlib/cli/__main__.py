@@ -1,0 +1,7 @@
+"""``python -m ferlib.cli``: the same command line as ``ferlib``."""
+
+import sys
+
+from ferlib.cli import main
+
+sys.exit(main())
