@@ -1,10 +1,11 @@
-"""The full-budget training runs tried for the shipped model, side by side, from their model cards.
+"""The training runs tried for the shipped model (full budgets and short comparisons), side by side.
 
 Each candidate run's card (``<name>.json``) and epoch log (``<name>_log.csv``) are kept in
 ``benchmarks/results/candidates/``; this reads them and prints one row per run: what the run changed,
 its epochs and minutes (with, for a distilled run, what its teacher cost too), the training accuracy of
 its last epoch (how much it over-fits), and its PublicTest accuracy (which chose the shipped model) and
-PrivateTest accuracy (reported, never used to choose).
+PrivateTest accuracy (reported, never used to choose). Runs stored with ``store_candidate.py`` also
+show their PublicTest accuracy over test-time views.
 
 Run:  python benchmarks/candidate_runs.py
 Writes benchmarks/results/candidate_runs.json.
@@ -13,15 +14,21 @@ Writes benchmarks/results/candidate_runs.json.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 from pathlib import Path
 
+import numpy as np
+
+from ferlib.config import AugmentConfig
+from ferlib.data import load_fer2013
 from ferlib.io import write_text_atomic
 from ferlib.models import DEFAULT_ARCHITECTURE
 from ferlib.table import format_table
 
 RESULTS = Path(__file__).with_name("results")
 CANDIDATES = RESULTS / "candidates"
+PREDICTIONS = RESULTS / "predictions"
 
 
 def describe(config: dict) -> str:
@@ -29,7 +36,10 @@ def describe(config: dict) -> str:
     budget = f"{config['minutes']:g} minutes" if config.get("minutes") else f"{config['epochs']} epochs"
     if config["architecture"] != DEFAULT_ARCHITECTURE:
         budget = f"{config['architecture']}, {budget}"
-    changes = [f"erasing {config['augment']['erasing']:g}"] if config["augment"].get("erasing") else []
+    changes = [f"random {config['crop']}-px crops"] if config.get("crop") else []
+    defaults = dataclasses.asdict(AugmentConfig())
+    changes += [f"{key.replace('_', ' ')} {value:g}" for key, value in config["augment"].items()
+                if value != defaults[key] and not isinstance(value, bool)]  # fmt: skip
     if config.get("label_smoothing"):
         changes.append(f"label smoothing {config['label_smoothing']:g}")
     if config.get("teacher"):
@@ -38,7 +48,15 @@ def describe(config: dict) -> str:
     return ", ".join([budget, *changes])
 
 
+def tta_accuracy(name: str, labels: np.ndarray) -> float | None:
+    """PublicTest accuracy over test-time views, from the predictions benchmarks/store_candidate.py
+    stored; None for runs stored before it existed."""
+    stored = PREDICTIONS / f"{name}_PublicTest_tta.npy"
+    return round(float(np.mean(np.load(stored).argmax(axis=1) == labels)), 4) if stored.exists() else None
+
+
 def main() -> None:
+    public_labels = load_fer2013(progress=False).public_test.labels
     rows = []
     for card_path in sorted(CANDIDATES.glob("*.json")):
         card = json.loads(card_path.read_text())
@@ -52,6 +70,7 @@ def main() -> None:
             "minutes_with_teacher": round(card.get("total_wall_seconds", card["wall_seconds"]) / 60, 1),
             "training_accuracy_last_epoch": round(float(last_epoch["accuracy"]), 4),
             "public_test_accuracy": round(card["public_test_accuracy"], 4),
+            "public_test_tta": tta_accuracy(card_path.stem, public_labels),
             # None until measured: PrivateTest is touched once, for the model that ships
             "private_test_accuracy": None if card["private_test_accuracy"] is None
             else round(card["private_test_accuracy"], 4),

@@ -24,7 +24,7 @@ from ferlib.data import FER2013, Split, load_fer2013
 from ferlib.errors import ConfigError, ModelFileError
 from ferlib.imageops import FACE_SIZE
 from ferlib.labels import EMOTIONS, NUM_CLASSES
-from ferlib.models import Predictor
+from ferlib.models import Predictor, input_crop
 from ferlib.pretrained import resolve_model
 
 
@@ -60,10 +60,22 @@ class InputAdapter:
 FERLIB_INPUT = InputAdapter()
 
 
-def tta_views(faces: np.ndarray, crop: int = 44) -> list[np.ndarray]:
-    """The test-time views of uint8 faces (N, H, W): the face, its centre and four corner crops of
-    ``crop`` pixels resized back, each also mirrored: 12 views."""
+def tta_views(faces: np.ndarray, crop: int = 44, *, model_crop: int | None = None) -> list[np.ndarray]:
+    """The test-time views of uint8 faces (N, H, W), each also mirrored.
+
+    For a model that sees the whole face: the face, its centre and four corner crops of ``crop`` pixels
+    resized back (12 views). For a model that keeps only its centre ``model_crop`` pixels (trained on
+    random crops): the face and the face shifted so that the model's crop falls on each corner, the ten
+    crops of the published recipes (10 views)."""
     side = faces.shape[1]
+    if model_crop is not None:
+        margin = (side - model_crop) // 2
+        padded = np.pad(faces, ((0, 0), (margin, margin), (margin, margin)), mode="edge")
+        shifts = [(0, 0), (-margin, -margin), (-margin, margin), (margin, -margin), (margin, margin)]
+        views = [
+            padded[:, margin + dy : margin + dy + side, margin + dx : margin + dx + side] for dy, dx in shifts
+        ]
+        return views + [view[:, :, ::-1] for view in views]
     offsets = [((side - crop) // 2, (side - crop) // 2), (0, 0), (0, side - crop), (side - crop, 0)]
     offsets.append((side - crop, side - crop))
     views = [faces]
@@ -81,8 +93,9 @@ def predict_proba(
     adapter: InputAdapter = FERLIB_INPUT,
     batch_size: int = 256,
 ) -> np.ndarray:
-    """Class probabilities (N, 7) in ``EMOTIONS`` order for uint8 faces (N, 48, 48)."""
-    views = tta_views(faces) if tta else [faces]
+    """Class probabilities (N, 7) in ``EMOTIONS`` order for uint8 faces (N, 48, 48); ``tta`` averages
+    them over ``tta_views`` (the ten crops for a model built with ``crop=``)."""
+    views = tta_views(faces, model_crop=input_crop(model)) if tta else [faces]
     total = np.zeros((len(faces), NUM_CLASSES), dtype=np.float64)
     for view in views:
         outputs = model.predict(adapter.prepare(view), batch_size=batch_size, verbose=0)

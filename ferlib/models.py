@@ -52,6 +52,16 @@ def _inputs(crop: int | None) -> tuple[keras.KerasTensor, keras.KerasTensor]:
     return inputs, x
 
 
+def input_crop(model: object) -> int | None:
+    """The side of the centre crop a model built with ``crop=`` keeps of its 48x48 input, else None.
+
+    Test-time views differ for such a model: the crops it saw in training are shifted faces, not
+    resized corners (``ferlib.evaluation.tta_views``)."""
+    layer_names = {layer.name: layer for layer in getattr(model, "layers", [])}
+    crop_layer = layer_names.get("centre_crop")
+    return None if crop_layer is None else int(crop_layer.height)
+
+
 def _classifier(x: keras.KerasTensor) -> keras.KerasTensor:
     # float32 softmax even under mixed precision, so probabilities sum to one exactly.
     return layers.Dense(NUM_CLASSES, activation="softmax", dtype="float32", name="emotion")(x)

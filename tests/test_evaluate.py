@@ -102,6 +102,28 @@ def test_tta_averages_twelve_flipped_and_cropped_views(subset: Split) -> None:
     np.testing.assert_allclose(predict_proba(model, faces, tta=True), expected, rtol=1e-5)
 
 
+def test_tta_for_a_cropping_model_takes_the_ten_crops_it_trained_on(subset: Split) -> None:
+    faces = subset.images[:6]
+    views = tta_views(faces, model_crop=44)
+    centres = [view[:, 2:46, 2:46] for view in views]  # what the model's centre_crop layer keeps
+    corners = [
+        faces[:, 2:46, 2:46],
+        faces[:, :44, :44],
+        faces[:, :44, 4:],
+        faces[:, 4:, :44],
+        faces[:, 4:, 4:],
+    ]
+    assert len(views) == 10 and all(view.shape == faces.shape for view in views)
+    for centre, corner in zip(centres, corners + [c[:, :, ::-1] for c in corners], strict=True):
+        np.testing.assert_array_equal(centre, corner)
+    inputs = keras.Input((48, 48, 1))
+    x = keras.layers.CenterCrop(44, 44, name="centre_crop")(keras.layers.Rescaling(1 / 255)(inputs))
+    x = keras.layers.Conv2D(7, 5, padding="valid")(x)
+    model = keras.Model(inputs, keras.layers.Softmax()(keras.layers.GlobalMaxPooling2D()(x)))
+    expected = np.mean([model.predict(v[..., None].astype("float32"), verbose=0) for v in views], axis=0)
+    np.testing.assert_allclose(predict_proba(model, faces, tta=True), expected, rtol=1e-5)
+
+
 def test_model_with_wrong_output_size_is_refused(subset: Split) -> None:
     inputs = keras.Input((48, 48, 1))
     five = keras.Model(inputs, keras.layers.Dense(5)(keras.layers.Flatten()(inputs)))
