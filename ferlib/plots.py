@@ -190,6 +190,7 @@ def per_class_bars(evaluation: Evaluation) -> Figure:
         ax.bar(x + (i - 1) * 0.27, values, 0.27, label=metric)
     ax.set_xticks(x, EMOTIONS)
     ax.set_ylim(0, 1)
+    ax.set_ylabel("score (1 = perfect)")
     ax.grid(axis="y", alpha=0.3)
     ax.legend(ncols=3)
     ax.set_title(f"{evaluation.split}: per-emotion precision, recall and F1")
@@ -247,6 +248,7 @@ def emotion_bars(scores: Mapping[str, float], title: str = "") -> Figure:
     ax.barh(list(EMOTIONS), [scores[e] for e in EMOTIONS], color=[COLOURS[e] for e in EMOTIONS])
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
+    ax.set_xlabel("probability")
     ax.set_title(title)
     return figure
 
@@ -270,8 +272,12 @@ def pixel_histogram(split: Split) -> Figure:
     left, right = figure.subplots(1, 2)
     left.hist(split.images.ravel(), bins=64, color="gray")
     left.set_title("all pixel values")
+    left.set_xlabel("pixel value (0 black, 255 white)")
+    left.set_ylabel("pixels")
     right.hist(split.images.reshape(len(split), -1).mean(axis=1), bins=64, color="steelblue")
     right.set_title("mean brightness per face")
+    right.set_xlabel("mean pixel value of one face")
+    right.set_ylabel("faces")
     for ax in (left, right):
         ax.set_xlim(0, 255)
     return figure

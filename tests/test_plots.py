@@ -66,6 +66,7 @@ def test_evaluation_plots_render() -> None:
     ]
     for figure in figures:
         assert _png_size(figure) > 5000
+    assert figures[1].axes[0].get_ylabel()  # bars with a scale say what it measures
 
 
 def test_data_plots_render() -> None:
@@ -77,7 +78,9 @@ def test_data_plots_render() -> None:
     means = plots.mean_faces(split)
     angry_mean = split.images[split.labels == 0].mean(axis=0)
     np.testing.assert_allclose(means.axes[0].images[0].get_array(), angry_mean)
-    for figure in (grid, means, plots.pixel_histogram(split), plots.learning_curves(_history(3, 0.0))):
+    histogram = plots.pixel_histogram(split)
+    assert all(ax.get_xlabel() and ax.get_ylabel() for ax in histogram.axes)
+    for figure in (grid, means, histogram, plots.learning_curves(_history(3, 0.0))):
         assert _png_size(figure) > 3000
 
 
