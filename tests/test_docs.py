@@ -1,8 +1,12 @@
-"""The documentation site's API reference covers every public name, and every public name has a docstring.
+"""The documentation site's API reference covers every public name, every public name has a docstring,
+and README stays a short page that works wherever it is read.
 
 The reference pages (docs/reference/*.md) are ``::: identifier`` blocks that mkdocstrings renders from
 the docstrings; `mkdocs build --strict` (in .ci/run) checks that they render. Here: that no public name
-of a documented module is left out of them, and that none is left without a docstring.
+of a documented module is left out of them, and that none is left without a docstring. README is also
+the package's long description (setup.cfg), read on package indexes away from the repository: its links
+must not be relative, the site pages it names must exist and be in the site's navigation, and the test
+command it gives must be the one CI runs.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "docs" / "reference"
+README = ROOT / "README.md"
+#: Issue 29: a README a newcomer reads in five minutes; the rest lives on the documentation site.
+README_MAX_LINES = 250
 
 # The modules the API reference documents (mkdocs.yml's nav lists their pages).
 DOCUMENTED_MODULES = [
@@ -152,3 +159,36 @@ def test_every_public_function_and_class_has_a_docstring(module_name: str) -> No
         if is_documentable(getattr(module, name)) and not own_docstring(getattr(module, name))
     ]
     assert undocumented == [], f"{module_name}: no docstring on {undocumented}"
+
+
+def test_readme_is_short() -> None:
+    lines = README.read_text(encoding="utf-8").splitlines()
+    assert len(lines) <= README_MAX_LINES, f"README has {len(lines)} lines: move detail to docs/"
+
+
+def test_readme_links_work_away_from_the_repository() -> None:
+    """Markdown links and images in README are absolute URLs: relative ones break on a package index."""
+    readme = README.read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)\s]+)[^)]*\)", readme) + re.findall(r"<([^>\s]+://[^>\s]+)>", readme)
+    relative = [target for target in targets if not re.match(r"https?://", target)]
+    assert relative == [], f"README links that break outside the repository: {relative}"
+
+
+def test_the_site_pages_readme_names_exist_and_are_in_the_navigation() -> None:
+    named = set(re.findall(r"`docs/([\w/-]+(?:\.md|/))`", README.read_text(encoding="utf-8")))
+    assert {"benchmarks.md", "model-card.md", "privacy.md", "reference/"} <= named
+    navigation = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    for page in named:
+        assert (ROOT / "docs" / page).exists(), f"README names docs/{page}, which does not exist"
+        entry = rf"^\s*-\s+(?:[^:\n]+:\s*)?{re.escape(page)}\s*$"  # "- Title: page.md" or "- page.md"
+        listed = re.search(entry, navigation, re.MULTILINE) if page.endswith(".md") else page in navigation
+        assert listed, f"README names docs/{page}, which mkdocs.yml's nav does not list"
+
+
+def test_readme_gives_the_test_command_ci_runs() -> None:
+    """The command .ci/run gives as README's test command is, exactly, the end of a command README gives."""
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    found = re.search(r"^# README's test command, exactly:\n(.+)$", ci, re.MULTILINE)
+    assert found, ".ci/run no longer says which command is README's"
+    command = found.group(1).strip()
+    assert re.search(rf"&& {re.escape(command)}$", README.read_text(encoding="utf-8"), re.MULTILINE), command

@@ -1,10 +1,12 @@
-"""README's benchmark tables show figures that a benchmark wrote, never hand-typed or stale ones.
+"""The benchmark tables of README and of the documentation site show figures that a benchmark wrote,
+never hand-typed or stale ones.
 
-Each number that starts a table cell in README's Benchmarks section must equal, at the precision
-README prints it, a number in the results (``benchmarks/results/``) of the benchmark script the text
-names above that table, and all the numbers of one README row must come from one record of those
-results (one architecture, one detector, ...), so a figure moved to the wrong row fails too. Rerun a
-benchmark and forget README, or type a figure in by hand, and this fails naming the row.
+Each number that starts a table cell on one of ``PAGES`` must equal, at the precision the page prints
+it, a number in the results (``benchmarks/results/``) of the benchmark script the text names above that
+table, and all the numbers of one row must come from one record of those results (one architecture, one
+detector, ...), so a figure moved to the wrong row fails too. A table of figures with no script named
+above it fails as well. Rerun a benchmark and forget the page, or type a figure in by hand, and this
+fails naming the page and the row.
 """
 
 from __future__ import annotations
@@ -14,15 +16,21 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 LEADING_NUMBER = re.compile(r"^(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?!\w)")
 ANY_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 SCRIPT = re.compile(r"benchmarks/(\w+)\.py")
 
+#: The pages that print benchmark figures in tables, and how many figures each holds at least (so that a
+#: page whose tables went missing, or moved without this list following them, fails too).
+PAGES = {"README.md": 16, "docs/model-card.md": 44, "docs/benchmarks.md": 278}
+
 
 def _numbers_in(value: object) -> Iterator[float]:
     """Every number in a JSON value, including those written inside strings ("640 px"); durations in
-    seconds also in minutes, as README gives long ones."""
+    seconds also in minutes, as the pages give long ones."""
     if isinstance(value, bool):
         return
     if isinstance(value, int | float):
@@ -62,13 +70,11 @@ def _measured(script: str) -> list[list[float]]:
     ]
 
 
-def _benchmark_table_cells() -> list[tuple[str, str, str]]:
-    """(script, row, cell) for each table cell under README's "## Benchmarks" heading that starts with a
-    number; ``script`` is the last ``benchmarks/<script>.py`` the text names above the table."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("\n## Benchmarks\n", 1)[1].split("\n## ", 1)[0]
+def _table_cells(page: str) -> list[tuple[str, str, str]]:
+    """(script, row, cell) for each table cell of ``page`` that starts with a number; ``script`` is the
+    last ``benchmarks/<script>.py`` the text names above the table ("" where it names none)."""
     cells, script = [], ""
-    for line in section.splitlines():
+    for line in (ROOT / page).read_text(encoding="utf-8").splitlines():
         if not line.startswith("|"):
             script = ([script, *SCRIPT.findall(line)])[-1]
             continue
@@ -86,11 +92,16 @@ def _backs(measured: float, cell: str) -> bool:
     return abs(measured - shown) <= half_step + 1e-9
 
 
-def test_every_readme_benchmark_row_comes_from_one_record_of_its_benchmark() -> None:
+@pytest.mark.parametrize("page", PAGES)
+def test_every_benchmark_row_comes_from_one_record_of_its_benchmark(page: str) -> None:
     rows: dict[tuple[str, str], list[str]] = {}
-    for script, row, cell in _benchmark_table_cells():
+    for script, row, cell in _table_cells(page):
         rows.setdefault((script, row), []).append(cell)
-    assert sum(map(len, rows.values())) > 100, "README's benchmark tables went missing"
+    assert sum(map(len, rows.values())) >= PAGES[page], f"{page}'s benchmark tables went missing"
+    unsourced = [row for script, row in rows if not script]
+    assert not unsourced, f"{page}: figures with no benchmarks/<script>.py named above them:\n" + "\n".join(
+        unsourced
+    )
     unbacked = [
         f"{row} (from benchmarks/{script}.py)"
         for (script, row), cells in rows.items()
@@ -99,6 +110,6 @@ def test_every_readme_benchmark_row_comes_from_one_record_of_its_benchmark() -> 
             for record in _measured(script)
         )
     ]
-    assert not unbacked, "README rows no single record of their benchmark's results holds:\n" + "\n".join(
+    assert not unbacked, f"{page}: rows no single record of their benchmark's results holds:\n" + "\n".join(
         unbacked
     )
