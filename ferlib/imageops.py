@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import cv2
 import numpy as np
 
 from ferlib.errors import ConfigError, ImageError
 
+#: How a colour array's channels are ordered: OpenCV's ``"BGR"`` or PIL's and matplotlib's ``"RGB"``
+#: (lower case is accepted too).
+ColourOrder = Literal["BGR", "RGB", "bgr", "rgb"]
+
 #: FER-2013 faces are 48x48 grayscale.
 FACE_SIZE: int = 48
 
 
-def to_gray_uint8(image: np.ndarray, *, colour_order: str = "BGR") -> np.ndarray:
+def to_gray_uint8(image: np.ndarray, *, colour_order: ColourOrder = "BGR") -> np.ndarray:
     """Return a 2-D uint8 grayscale copy of ``image``.
 
     Accepts (H, W), (H, W, 1), (H, W, 3) and (H, W, 4) arrays of uint8, uint16 or floats in [0, 1]
@@ -73,7 +77,7 @@ def resize_square(gray: np.ndarray, size: int = FACE_SIZE) -> np.ndarray:
     return cv2.resize(gray, (size, size), interpolation=interpolation)
 
 
-def read_image(source: Any, colour_order: str = "BGR") -> np.ndarray:
+def read_image(source: Any, colour_order: ColourOrder = "BGR") -> np.ndarray:
     """Any supported picture as a BGR (or grey) uint8 array: a path, a PIL image, or an array.
 
     Arrays are taken as ``colour_order`` (OpenCV's BGR by default); PIL images are RGB and converted.

@@ -22,7 +22,7 @@ from ferlib.faces import (
     read_image,
 )
 from ferlib.identity import KnownFaces
-from ferlib.imageops import FACE_SIZE, resize_square, to_gray_uint8
+from ferlib.imageops import FACE_SIZE, ColourOrder, resize_square, to_gray_uint8
 from ferlib.labels import COLOURS, EMOTIONS
 from ferlib.models import Predictor
 
@@ -103,7 +103,7 @@ class EmotionRecognizer:
 
             self.identifier = FaceIdentifier(known_faces)
 
-    def recognize(self, image: Any, colour_order: str = "BGR") -> list[FaceEmotion]:
+    def recognize(self, image: Any, colour_order: ColourOrder = "BGR") -> list[FaceEmotion]:
         """Every face in ``image`` (a path, a PIL image, or a BGR, RGB or grey array) with its emotions.
         All faces of the picture go through the model in one batch."""
         picture = read_image(image, colour_order)
@@ -124,7 +124,9 @@ class EmotionRecognizer:
             return []
         return [scores_dict(row) for row in self.predict_crops(np.stack(crops))]
 
-    def annotate(self, image: Any, results: Sequence[FaceEmotion], colour_order: str = "BGR") -> np.ndarray:
+    def annotate(
+        self, image: Any, results: Sequence[FaceEmotion], colour_order: ColourOrder = "BGR"
+    ) -> np.ndarray:
         """A BGR copy of ``image`` with a box, the top emotion and small score bars for each face."""
         canvas = read_image(image, colour_order)
         canvas = cv2.cvtColor(canvas, cv2.COLOR_GRAY2BGR) if canvas.ndim == 2 else canvas.copy()

@@ -17,6 +17,7 @@ import shutil
 import warnings
 from dataclasses import asdict
 from pathlib import Path
+from typing import Literal
 
 import h5py
 
@@ -26,12 +27,15 @@ from ferlib.errors import RunExistsError
 from ferlib.io import atomic_path
 
 #: Everything a run writes into its output folder.
+#: What ``train`` does with a run folder: start it, resume it, leave it (finished) or start it again.
+RunState = Literal["new", "resume", "finished", "overwrite"]
+
 RUN_FILES = ("config.json", "backup", "best.keras", "log.csv", "clock.json", "model.keras", "model.json")
 #: Settings that may differ when a run is resumed: where the data is, how often to back up, what to report.
 _RESUMABLE_CHANGES = frozenset({"output_dir", "data_dir", "backup_every_batches", "report_private_test"})
 
 
-def run_state(out: Path, config: TrainConfig, *, overwrite: bool = False) -> str:
+def run_state(out: Path, config: TrainConfig, *, overwrite: bool = False) -> RunState:
     """What ``train`` would do with ``out``: ``"new"``, ``"resume"``, ``"finished"`` or ``"overwrite"``.
 
     Raises ``RunExistsError`` when ``out`` holds another run (other settings, or files with no backup to
