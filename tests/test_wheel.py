@@ -56,7 +56,7 @@ def test_the_wheel_holds_every_module_and_py_typed(listing: set[str]) -> None:
     modules = {
         path.relative_to(ROOT).as_posix() for path in PACKAGE.rglob("*.py") if "__pycache__" not in path.parts
     }
-    assert {"ferlib/__init__.py", "ferlib/cli.py", "ferlib/data/__init__.py"} <= modules
+    assert {"ferlib/__init__.py", "ferlib/cli/__init__.py", "ferlib/data/__init__.py"} <= modules
     assert modules - listing == set()
     assert "ferlib/py.typed" in listing
     assert not {name for name in listing if "__pycache__" in name or name.endswith(".pyc")}
