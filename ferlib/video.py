@@ -4,6 +4,7 @@ recent frames, an annotated copy, and a table (pandas, CSV) with one row per fac
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 import cv2
 from tqdm.auto import tqdm
 
-from ferlib.errors import VideoError
+from ferlib.errors import ConfigError, VideoError
 from ferlib.io import atomic_path
 from ferlib.labels import EMOTIONS
 from ferlib.recognizer import EmotionRecognizer, FaceEmotion, draw_face
@@ -28,14 +29,16 @@ COLUMNS = ("frame", "seconds", "track", "x", "y", "w", "h", "emotion", *EMOTIONS
 
 @dataclass
 class VideoResult(Sequence[list[FaceEmotion]]):
-    """Every frame's faces (``frames[i]``, each with its ``track`` id) and the video's frame rate.
+    """Every frame's faces (``frames[i]``, each with its ``track`` id) and the video's frame rate;
+    ``step``: ``frames[i]`` is the video's frame ``i * step`` (every ``step``-th frame was read).
 
-    Iterating, indexing and ``len`` go over the frames, as over a list of lists.
+    Iterating, indexing and ``len`` go over the frames read, as over a list of lists.
     """
 
     frames: list[list[FaceEmotion]]
     fps: float
     source: str
+    step: int = 1
 
     def __len__(self) -> int:
         return len(self.frames)
@@ -47,13 +50,14 @@ class VideoResult(Sequence[list[FaceEmotion]]):
         return iter(self.frames)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per face per frame (``COLUMNS``); a frame without a face keeps one row with empty
-        track, box and scores, so the table shows every frame of the video."""
+        """One row per face per frame read (``COLUMNS``, ``frame`` numbered in the whole video); a frame
+        without a face keeps one row with empty track, box and scores, so the table shows every frame."""
         import pandas as pd
 
         rows: list[dict[str, object]] = []
         for index, faces in enumerate(self.frames):
-            when: dict[str, object] = {"frame": index, "seconds": index / self.fps}
+            number = index * self.step
+            when: dict[str, object] = {"frame": number, "seconds": number / self.fps}
             rows.extend(
                 {**when, "track": face.track, **dict(zip("xywh", face.box.as_list(), strict=True)),
                  "emotion": face.emotion, **face.scores}
@@ -80,10 +84,14 @@ def process_video(
     csv_path: str | os.PathLike[str] | None = None,
     progress: bool = True,
     window: int = 5,
+    every: int = 1,
 ) -> VideoResult:
-    """Recognise every frame of ``source``, following each face with a track id and smoothing its scores
-    over about ``window`` frames (1: none); optionally write an annotated MP4 and the CSV table."""
-    tracker = FaceTracker(window=window)  # checks the setting before anything is opened
+    """Recognise every ``every``-th frame of ``source`` (1: all), following each face with a track id and
+    smoothing its scores over about ``window`` frames read (1: none); optionally write an annotated MP4
+    (of the frames read) and the CSV table."""
+    tracker = FaceTracker(window=window)  # checks the settings before anything is opened
+    if every < 1:
+        raise ConfigError(f"every must be 1 or more (1 reads every frame), got {every}")
     capture = cv2.VideoCapture(str(source))
     if not capture.isOpened():
         raise VideoError(f"{source}: cannot open this video (missing file or unsupported codec)")
@@ -98,7 +106,12 @@ def process_video(
         bar = stack.enter_context(
             tqdm(total=total, desc=f"Reading {Path(source).name}", unit="frame", disable=not progress)
         )
-        while True:
+        for number in itertools.count():
+            if number % every:  # skipped: grab() moves on without converting the frame
+                if not capture.grab():
+                    break
+                bar.update(1)
+                continue
             ok, frame = capture.read()
             if not ok:
                 break
@@ -113,7 +126,7 @@ def process_video(
             bar.update(1)
         if not per_frame:
             raise VideoError(f"{source}: the video has no frames that could be decoded")
-    result = VideoResult(per_frame, fps, str(source))
+    result = VideoResult(per_frame, fps, str(source), every)
     if csv_path is not None:
         result.to_csv(csv_path)
     return result

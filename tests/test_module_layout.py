@@ -40,7 +40,9 @@ LAYERS: list[tuple[str, set[str]]] = [
         "ferlib.faces", "ferlib.blazeface", "ferlib.identity", "ferlib.recognizer", "ferlib.tracking",
         "ferlib.samples",
     }),
-    ("applications", {"ferlib.video", "ferlib.live", "ferlib.widgets", "ferlib.browser_camera"}),
+    ("applications", {
+        "ferlib.video", "ferlib.archive", "ferlib.live", "ferlib.widgets", "ferlib.browser_camera",
+    }),
     ("entry points", {"ferlib", "ferlib.cli", "ferlib.__main__"}),
 ]  # fmt: skip
 

@@ -1,5 +1,5 @@
 """The ``ferlib`` command line: one subcommand per job, grouped in this package's modules (data,
-training, models, faces); this module holds the parser and ``main``."""
+training, models, faces, videos); this module holds the parser and ``main``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from ferlib.cli import data, faces, models, training
+from ferlib.cli import data, faces, models, training, videos
 from ferlib.errors import FerlibError
 
 
@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     faces.add_demo(commands)
     faces.add_detect(commands)
     faces.add_video(commands)
+    videos.add_videos(commands)
     models.add_export(commands)
     return parser
 

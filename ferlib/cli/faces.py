@@ -49,6 +49,9 @@ def add_video_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--window", type=int, default=5, help="smooth each face's scores over about this many frames (1: off)"
     )
+    command.add_argument(
+        "--every", type=int, default=1, metavar="N", help="read every Nth frame only (default: 1, all)"
+    )
 
 
 def _describe(faces: list[FaceEmotion]) -> str:
@@ -97,7 +100,9 @@ def _detect(args: argparse.Namespace) -> int:
 def _video(args: argparse.Namespace) -> int:
     from ferlib.video import process_video
 
-    result = process_video(recognizer(args), args.input, out=args.out, csv_path=args.csv, window=args.window)
+    result = process_video(
+        recognizer(args), args.input, out=args.out, csv_path=args.csv, window=args.window, every=args.every
+    )
     with_faces = sum(1 for faces in result if faces)
     tracks = len({face.track for faces in result for face in faces})
     print(
