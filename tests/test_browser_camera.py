@@ -268,4 +268,4 @@ def test_a_page_that_is_not_secure_is_told_why_there_is_no_camera(tmp_path: Path
 
 
 def test_the_text_form_says_what_the_widget_is_without_a_memory_address(camera: BrowserCamera) -> None:
-    assert repr(camera) == "BrowserCamera(frame_width=480, max_fps=8, frames_received=0)"
+    assert repr(camera) == "BrowserCamera(where='kernel', frame_width=480, max_fps=8, frames_received=0)"

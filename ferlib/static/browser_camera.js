@@ -1,6 +1,10 @@
-// ferlib's browser-camera widget: the camera runs in the browser (getUserMedia), JPEG frames go to
-// the kernel, and the faces it finds come back and are drawn over the live picture. One frame is in
-// flight at a time, so a slow kernel lowers the frame rate instead of building a queue.
+// ferlib's browser-camera widget: the camera runs in the browser (getUserMedia) and the faces found are
+// drawn over the live picture, with score bars and the frame rate. Two modes (the `where` trait):
+// "kernel": JPEG frames go to the kernel and the faces it finds come back. One frame is in flight at a
+// time, so a slow kernel lowers the frame rate instead of building a queue.
+// "browser": the kernel sends LiteRT.js, browser_recognizer.js and the models once (the "files"
+// message), and every frame is recognised in the page; the kernel receives no pixels, and each frame's
+// results (boxes and scores) only while `share_results` is on.
 //
 // Nothing stalls silently: each frame is numbered and the kernel answers every one (faces, or an
 // error shown in the status line, after which the next frame goes out as usual); a frame the browser
@@ -17,22 +21,66 @@ const KERNEL_SILENCE_MS = 5000;
 // Past this, its answer is given up for lost and the next frame goes out (a late answer is ignored).
 const KERNEL_GIVE_UP_MS = 15000;
 
+const EMOTION_ORDER = Object.keys(COLOURS);
+
+// Boxes, labels and score bars (one per emotion, under the box) as recognizer.draw_face draws them.
 function drawFaces(ctx, faces, scale) {
   ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
   ctx.lineWidth = 3;
-  ctx.font = "16px sans-serif";
   for (const face of faces) {
     const [x, y, w, h] = face.box.map((v) => v * scale);
     const colour = COLOURS[face.emotion] || "#00ff00";
     ctx.strokeStyle = colour;
     ctx.strokeRect(x, y, w, h);
+    ctx.font = "16px sans-serif";
     const label = `${face.emotion} ${Math.round(face.scores[face.emotion] * 100)}%`;
     const width = ctx.measureText(label).width + 8;
     ctx.fillStyle = colour;
     ctx.fillRect(x, Math.max(0, y - 22), width, 22);
     ctx.fillStyle = "#000";
     ctx.fillText(label, x + 4, Math.max(16, y - 6));
+    const barH = Math.max(3, Math.floor(h / 14));
+    ctx.font = `${Math.max(8, barH)}px sans-serif`;
+    EMOTION_ORDER.forEach((emotion, i) => {
+      const top = y + h + 4 + i * (barH + 1);
+      if (top + barH >= ctx.canvas.height) return;
+      const length = Math.round((face.scores[emotion] || 0) * w * 0.7);
+      ctx.fillStyle = COLOURS[emotion];
+      ctx.fillRect(x, top, length, barH);
+      ctx.fillStyle = "#fff";
+      ctx.fillText(emotion, x + length + 3, top + barH - 1);
+    });
   }
+}
+
+const asBytes = (view) => new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+const blobUrl = (view, type) => URL.createObjectURL(new Blob([asBytes(view)], { type }));
+
+// LiteRT.js loads once per page (it keeps its WebAssembly module in a global), whichever widget asks first.
+function loadLiteRt(litertJs, glue, wasm) {
+  if (!globalThis.ferlibLiteRt) {
+    globalThis.ferlibLiteRt = (async () => {
+      const litert = await import(blobUrl(litertJs, "text/javascript"));
+      globalThis.Module = { wasmBinary: asBytes(wasm) }; // the glue script takes the WebAssembly from here
+      // the name after "#" tells LiteRT.js that this is the glue script itself, not its folder
+      await litert.loadLiteRt(blobUrl(glue, "text/javascript") + "#litert_wasm_compat_internal.js");
+      return litert;
+    })();
+    globalThis.ferlibLiteRt.catch(() => { globalThis.ferlibLiteRt = undefined; });
+  }
+  return globalThis.ferlibLiteRt;
+}
+
+// The page's recognizer from the kernel's "files" message: runtime, script, then the three models.
+async function pageRecognizer(settings, buffers) {
+  const [litertJs, glue, wasm, script, fullRange, shortRange, emotion] = buffers;
+  const litert = await loadLiteRt(litertJs, glue, wasm);
+  const { createRecognizer } = await import(blobUrl(script, "text/javascript"));
+  const compile = (view) => litert.loadAndCompile(asBytes(view).slice(), { accelerator: "wasm" });
+  const models = {
+    full_range: await compile(fullRange), short_range: await compile(shortRange), emotion: await compile(emotion),
+  };
+  return createRecognizer(litert, models, settings);
 }
 
 function render({ model, el }) {
@@ -51,6 +99,19 @@ function render({ model, el }) {
   button.textContent = "Start camera";
   stage.append(video, overlay);
   el.append(button, status, stage);
+  const inPage = model.get("where") === "browser";
+  if (inPage) { // the learner decides whether the kernel sees results (never pixels)
+    const share = document.createElement("label");
+    share.className = "ferlib-share";
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.checked = model.get("share_results");
+    box.addEventListener("change", () => { model.set("share_results", box.checked); model.save_changes(); });
+    model.on("change:share_results", () => { box.checked = model.get("share_results"); });
+    share.append(box, " Send results to the kernel (no pictures)");
+    el.append(share);
+  }
+  el.dataset.where = inPage ? "browser" : "kernel";
 
   const grab = document.createElement("canvas");
   let stream = null;
@@ -58,6 +119,10 @@ function render({ model, el }) {
   let numbered = 0; // frames numbered so far; each answer names the frame it is for
   let pending = null; // the number of the frame in flight (being encoded or with the kernel), or null
   let pendingSince = 0;
+  let recognizer = null; // browser mode: the page's recognizer, once loaded
+  let filesArrived = null; // browser mode: resolves with the kernel's "files" message
+  let shown = 0; // frames drawn since the camera started, for the frame rate
+  let shownSince = 0;
 
   function showStatus(text, problem = false) {
     status.textContent = text;
@@ -92,8 +157,58 @@ function render({ model, el }) {
     }
   }
 
+  // Browser mode: one frame at a time is recognised in the page; results go to the kernel only if shared.
+  async function recogniseInPage() {
+    if (pending !== null || video.videoWidth === 0) return;
+    const seq = ++numbered;
+    pending = seq;
+    let faces;
+    try {
+      const width = model.get("frame_width");
+      grab.width = width;
+      grab.height = Math.round(video.videoHeight * (width / video.videoWidth));
+      const ctx = grab.getContext("2d", { willReadFrequently: true });
+      ctx.drawImage(video, 0, 0, grab.width, grab.height);
+      const start = performance.now();
+      faces = await recognizer.recognize(ctx.getImageData(0, 0, grab.width, grab.height));
+      if (seq !== pending) return; // stopped meanwhile
+      show(faces, grab.width, `${Math.round(performance.now() - start)} ms in the page`, null);
+    } catch (error) {
+      if (seq === pending) showStatus(`the page could not recognise a frame: ${error.message}; trying the next one`, true);
+      return;
+    } finally {
+      if (seq === pending) pending = null;
+    }
+    if (model.get("share_results")) {
+      model.send({ type: "results", seq, faces, width: grab.width, fps: Number(el.dataset.fps) });
+    }
+  }
+
+  // Draw one frame's faces (found `where`), the status line, the frame rate and the test hooks.
+  function show(faces, width, where, error) {
+    overlay.width = video.clientWidth;
+    overlay.height = video.clientHeight;
+    drawFaces(overlay.getContext("2d"), faces, video.clientWidth / width);
+    shown += 1;
+    const seconds = (performance.now() - shownSince) / 1000;
+    const fps = shown > 1 && seconds > 0 ? (shown - 1) / seconds : 0;
+    el.dataset.fps = fps.toFixed(1);
+    el.dataset.frames = String(shown);
+    const rate = `${fps.toFixed(1)} frames/s`;
+    if (error) showStatus(`kernel: ${error}`, true);
+    else if (faces.length) showStatus(faces.map((f) => f.emotion).join(", ") + ` (${where}, ${rate})`);
+    else showStatus(`no face in view (${where}, ${rate})`);
+    el.dataset.faces = String(faces.length);
+    el.dataset.emotions = faces.map((f) => f.emotion).join(",");
+    el.dataset.boxes = JSON.stringify(faces.map((f) => f.box));
+  }
+
   function tick() {
     if (!stream) return;
+    if (inPage) {
+      recogniseInPage();
+      return;
+    }
     if (pending !== null) {
       const silent = performance.now() - pendingSince;
       if (silent > KERNEL_SILENCE_MS) {
@@ -119,23 +234,47 @@ function render({ model, el }) {
     }
   }
 
-  model.on("msg:custom", (message) => {
+  model.on("msg:custom", (message, buffers) => {
+    if (message.type === "files") {
+      if (filesArrived) filesArrived({ message, buffers });
+      return;
+    }
     // A reply can arrive after "Stop camera" (the camera is off, so it is no longer news) or belong to
     // a frame sent before a restart: only the answer to the frame in flight counts.
     if (message.type !== "faces" || !stream || pending === null || message.seq !== pending) return;
     pending = null;
-    overlay.width = video.clientWidth;
-    overlay.height = video.clientHeight;
-    drawFaces(overlay.getContext("2d"), message.faces, video.clientWidth / message.width);
-    if (message.error) showStatus(`kernel: ${message.error}`, true);
-    else if (message.faces.length) {
-      showStatus(message.faces.map((f) => f.emotion).join(", ") + ` (${message.milliseconds} ms in the kernel)`);
-    } else showStatus(`no face in view (${message.milliseconds} ms in the kernel)`);
-    el.dataset.faces = String(message.faces.length);
-    el.dataset.emotions = message.faces.map((f) => f.emotion).join(",");
+    show(message.faces, message.width, `${message.milliseconds} ms in the kernel`, message.error);
   });
 
+  // Browser mode: ask the kernel for the runtime and the models, and build the page's recognizer once.
+  // Each way this can fail gives one line; the kernel mode does not depend on any of it.
+  async function loadRecognizer() {
+    if (recognizer) return true;
+    if (typeof WebAssembly !== "object") {
+      showStatus("this browser has no WebAssembly, so recognition cannot run in the page: " +
+        "use BrowserCamera(where=\"kernel\") or another browser", true);
+      return false;
+    }
+    showStatus("loading the recogniser into the page...");
+    const arrived = new Promise((resolve) => { filesArrived = resolve; });
+    model.send({ type: "load" });
+    const { message, buffers } = await arrived;
+    filesArrived = null;
+    if (message.error) {
+      showStatus(message.error, true);
+      return false;
+    }
+    try {
+      recognizer = await pageRecognizer(message.settings, buffers);
+    } catch (error) {
+      showStatus(`the page could not load the recogniser: ${error.message || error}`, true);
+      return false;
+    }
+    return true;
+  }
+
   async function start() {
+    if (inPage && !(await loadRecognizer())) return;
     // Browsers offer the camera only to secure pages: HTTPS, or http://localhost.
     if (globalThis.isSecureContext === false || !navigator.mediaDevices) {
       showStatus("the browser offers the camera only to pages served over HTTPS or from localhost: " +
@@ -164,6 +303,8 @@ function render({ model, el }) {
     video.srcObject = stream;
     button.textContent = "Stop camera";
     showStatus("camera on");
+    shown = 0;
+    shownSince = performance.now();
     timer = setInterval(tick, 1000 / model.get("max_fps"));
   }
 
