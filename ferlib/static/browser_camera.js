@@ -61,7 +61,15 @@ function loadLiteRt(litertJs, glue, wasm) {
   if (!globalThis.ferlibLiteRt) {
     globalThis.ferlibLiteRt = (async () => {
       const litert = await import(blobUrl(litertJs, "text/javascript"));
-      globalThis.Module = { wasmBinary: asBytes(wasm) }; // the glue script takes the WebAssembly from here
+      globalThis.Module = { // the glue script takes the WebAssembly from here; its notes are no errors
+        wasmBinary: asBytes(wasm),
+        printErr: (text) => {
+          const note = String(text);
+          if (note.startsWith("INFO:")) console.debug(note);
+          else if (note.startsWith("WARNING:")) console.warn(note); // e.g. no NPU, which ferlib does not use
+          else console.error(note);
+        },
+      };
       // the name after "#" tells LiteRT.js that this is the glue script itself, not its folder
       await litert.loadLiteRt(blobUrl(glue, "text/javascript") + "#litert_wasm_compat_internal.js");
       return litert;
