@@ -9,7 +9,7 @@ from sklearn.datasets import load_sample_images
 
 from ferlib.errors import ConfigError, ImageError
 from ferlib.faces import DEFAULT_DETECTOR, Box, HaarFaceDetector, crop_face, make_detector
-from ferlib.faces.blazeface import BlazeFaceDetector
+from ferlib.faces.blazeface import CLOSE_UP_MID_MIN_SCORE, BlazeFaceDetector, Detection
 from ferlib.recognizer import EmotionRecognizer
 from ferlib.samples import close_up, face_video, frame_with_faces, grace_hopper, portraits
 
@@ -162,6 +162,37 @@ def test_close_up_boxes_and_eyes_are_in_the_pictures_pixels(detector: BlazeFaceD
     (ax, ay), (bx, by) = sorted(box.eyes)
     assert abs(ay - by) < truth.h / 10
     assert truth.x < ax < bx < truth.x + truth.w and truth.y < ay < truth.y + truth.h / 2
+
+
+def test_a_face_found_only_in_the_mirror_image_is_put_back(
+    detector: BlazeFaceDetector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    picture = np.zeros((100, 160, 3), np.uint8)
+    picture[:, :40] = 255  # tells the picture from its mirror image
+    face = Detection((10.0, 20.0, 50.0, 60.0), 0.9, ((20.0, 40.0), (45.0, 41.0)))
+    looks: list[float] = []
+
+    def only_in_the_mirror(image: np.ndarray, min_score: float = 0.0) -> list[Detection]:
+        looks.append(min_score)
+        return [face] if image[0, -1, 0] == 255 else []
+
+    monkeypatch.setattr(detector, "_confirmed_close_ups", only_in_the_mirror)
+    (found,) = detector.detect_close_up(picture)
+    assert looks == [0.0, CLOSE_UP_MID_MIN_SCORE]  # the second look is held to the stricter score
+    assert found.box == (100.0, 20.0, 50.0, 60.0)
+    assert found.eyes == ((115.0, 41.0), (140.0, 40.0))  # flipped, still left to right
+    assert found.mirrored(160) == face
+
+
+def test_a_large_picture_is_shrunk_once_and_its_boxes_scaled_back(detector: BlazeFaceDetector) -> None:
+    picture = portrait()
+    height, width = picture.shape[:2]
+    assert max(height, width) > 192
+    (found,) = detector.detect_faces(picture)
+    (direct,) = detector.full_range.detect_faces(picture)  # the first pass on the picture itself
+    np.testing.assert_allclose(found.box, direct.box, atol=1e-3)
+    np.testing.assert_allclose(found.eyes, direct.eyes, atol=1e-3)
+    assert found.score == pytest.approx(direct.score)
 
 
 def test_fer2013_faces_are_found_at_their_own_size_and_enlarged(real_dataset) -> None:
