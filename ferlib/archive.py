@@ -10,11 +10,12 @@ those of ``ferlib video``; each worker loads the model once and keeps it for eve
 
 Where the videos run: in this process (``workers=1``), in a pool of local processes (one per core by
 default: the standard library, nothing to install), or on a Dask distributed cluster (``address``, the
-``ferlib[cluster]`` extra). Dask rather than Ray, measured on the 2-core development machine: Dask and
-distributed install as 25 MB of pure Python (Ray: 240 MB of binaries, plus its own dependencies), a
-two-worker local cluster starts and runs four tasks in 2.6 s (Ray: 5.0 s), both work offline on
-localhost; and the clusters researchers have are mostly HPC schedulers (Slurm, PBS, SGE), where
-dask-jobqueue or ``dask scheduler`` / ``dask worker`` in a batch script start the workers.
+``ferlib[cluster]`` extra). Dask rather than Ray, measured on the 2-core development machine (distributed
+2026.8.0, Ray 2.60.0, Python 3.11): Dask and distributed install as 25 MB of pure Python (Ray: 240 MB of
+binaries, plus its own dependencies); a two-worker local cluster started and ran four tasks in 2.6 s
+(Ray: 5.0 s); both work offline on localhost; and the clusters researchers have are mostly HPC
+schedulers (Slurm, PBS, SGE), where dask-jobqueue or ``dask scheduler`` / ``dask worker`` in a batch
+script start the workers.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from tqdm.auto import tqdm
 
-from ferlib.errors import ClusterError, ConfigError, ModelFileError, OutputError, VideoError
+from ferlib.errors import ClusterError, ConfigError, FerlibError, ModelFileError, OutputError, VideoError
 from ferlib.extras import require_extra
 from ferlib.faces import DEFAULT_DETECTOR
 from ferlib.io import atomic_path, write_text_atomic
@@ -149,9 +150,9 @@ def process_videos(
         todo = [video for video, record in records.items() if record is None]
         errors = _run(executor, todo, work, settings, records, progress)
     summary = _summary(videos, records, errors)
-    finished = sorted(_key(video) for video, record in records.items() if record is not None)
-    merged = work / "merged.json"
-    current = json.dumps({"table": out.name, "videos": finished})
+    finished = {_key(video): record for video, record in records.items() if record is not None}
+    merged = work / "merged.json"  # what the table and summary were last written from
+    current = json.dumps({"table": out.name, "videos": finished}, sort_keys=True)
     if not (out.exists() and summary_path.exists() and merged.exists() and merged.read_text() == current):
         _merge(out, work, [video for video in videos if (records[video] or {}).get("status") == "ok"])
         with atomic_path(summary_path) as tmp:
@@ -212,8 +213,13 @@ def _executor(workers: int | None, address: str | None) -> Iterator[Executor | N
     import multiprocessing
 
     # spawn: a fresh interpreter per worker, safe whatever this process has loaded (TensorFlow, threads)
-    with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn")) as pool:
+    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"))
+    try:
         yield pool
+    except BaseException:  # an error or Ctrl-C: the videos not yet started are dropped, not waited for
+        pool.shutdown(cancel_futures=True)
+        raise
+    pool.shutdown()
 
 
 def _run(
@@ -241,6 +247,8 @@ def _run(
                     if future is None
                     else future.result()
                 )
+            except FerlibError:  # a setting that no video can be read with (a damaged model file): stop
+                raise
             except Exception as error:  # a lost worker or a bug: reported, and redone by the next run
                 errors[video] = f"{type(error).__name__}: {error}"
             else:
@@ -267,6 +275,7 @@ def process_one(video: str, work: str, settings: VideoSettings, progress: bool =
     path = Path(video)
     record: dict[str, Any] = {
         "video": video,
+        "stamp": _stamp(path),
         "status": "ok",
         "frames": 0,
         "faces": 0,
@@ -310,14 +319,20 @@ def _record_path(work: Path, video: Path) -> Path:
 
 
 def _read_record(work: Path, video: Path) -> dict[str, Any] | None:
-    """``video``'s record, if an earlier run finished it (and, for a success, its part file is there)."""
+    """``video``'s record, if an earlier run finished this same file (and its part file is there)."""
     path = _record_path(work, video)
     if not path.exists():
         return None
     record: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    if record["status"] == "ok" and not _part(work, video).exists():
-        return None
+    if record.get("stamp") != _stamp(video) or (record["status"] == "ok" and not _part(work, video).exists()):
+        return None  # the video was replaced since (a fixed download, say), or its rows are gone
     return record
+
+
+def _stamp(video: Path) -> list[int]:
+    """The video file's size and modification time: a record is for this file as it was then."""
+    status = video.stat()
+    return [status.st_size, status.st_mtime_ns]
 
 
 def _summary(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
@@ -160,6 +161,7 @@ def test_a_killed_cluster_worker_loses_and_repeats_nothing(
         ("not ours", "is not an archive's table"),
         ("unreachable", "cannot reach a Dask scheduler"),
         ("no model", "no such model file"),
+        ("no extra", 'pip install "ferlib[cluster]"'),
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(
@@ -187,6 +189,9 @@ def test_bad_input_is_one_line_and_writes_nothing(
         out = str(tmp_path / "table.xlsx")
     elif case == "not ours":
         out = str(tmp_path / "mine.parquet")
+    elif case == "no extra":
+        monkeypatch.setitem(sys.modules, "distributed", None)  # as if ferlib[cluster] were not installed
+        extra = ["--address", "tcp://127.0.0.1:9"]
     elif case == "no model":
         extra = ["--model", str(tmp_path / "nowhere.keras")]
     else:
