@@ -10,12 +10,11 @@
 set -u
 RUNS="${RUNS:-$HOME/ferlib-runs}"
 mkdir -p "$RUNS"
-TEACHER="$(python -c 'from ferlib.pretrained import pretrained_path; print(pretrained_path("accurate"))')"
 CROPS=(--crop 44 --shift 0.05 --rotation 0 --zoom 0)
 nice -n 19 ferlib train --arch ferlib "${CROPS[@]}" --epochs 20 \
   --precision mixed_bfloat16 --out "$RUNS/crop44_20ep" >> "$RUNS/crop44_20ep.out" 2>&1 || true
 nice -n 19 ferlib train --arch ferlib --epochs 20 \
   --precision mixed_bfloat16 --out "$RUNS/baseline_20ep" >> "$RUNS/baseline_20ep.out" 2>&1 || true
-nice -n 19 ferlib train --arch ferlib_deep "${CROPS[@]}" --epochs 60 --teacher "$TEACHER" \
+nice -n 19 ferlib train --arch ferlib_deep "${CROPS[@]}" --epochs 60 --teacher accurate \
   --precision mixed_bfloat16 --out "$RUNS/crop44_deep_distilled_60ep" \
   >> "$RUNS/crop44_deep_distilled_60ep.out" 2>&1 || true

@@ -142,8 +142,8 @@ TRAIN_SETTINGS: dict[str, Setting] = {
                         optional=True, flag="--data"),
     "report_private_test": Setting(bool, "also measure PrivateTest (final runs only; given to a finished "
                                    "run, adds it to the card)", flag="--report-private-test"),
-    "teacher": Setting(str, "a model (e.g. an ensemble) to distil: blend its softened probabilities into "
-                       "the targets", optional=True, flag="--teacher"),
+    "teacher": Setting(str, "a model file (e.g. an ensemble) or a shipped model's name to distil: blend "
+                       "its softened probabilities into the targets", optional=True, flag="--teacher"),
     "distill_temperature": Setting(float, "softens the teacher's probabilities (with --teacher)", low=0,
                                    high=100, low_open=True, flag="--temperature"),
     "distill_weight": Setting(float, "share of the teacher in the targets (with --teacher)", low=0, high=1,

@@ -22,17 +22,19 @@ from ferlib.data.cache import cache_dir
 from ferlib.errors import ConfigError, ModelFileError
 from ferlib.io import atomic_path
 from ferlib.labels import NUM_CLASSES
+from ferlib.pretrained import model_file
 
 
 def teacher_probabilities(
     teacher: str | os.PathLike[str], faces: np.ndarray, *, directory: Path | None = None
 ) -> np.ndarray:
     """The teacher's probabilities on ``faces`` (N, 48, 48), shape (N, 7), from the cache when there.
+    ``teacher``: a model file or a shipped model's name (``"accurate"``).
 
     The cache file is named by a hash of the faces' pixels and one of the teacher file, so a changed
     teacher or a different set of faces is never mixed up with another's predictions.
     """
-    teacher = Path(teacher)
+    teacher = model_file(teacher)
     if not teacher.is_file():
         raise ModelFileError(f"{teacher}: no such teacher model file")
     path = (directory or cache_dir()) / f"teacher-{_file_hash(teacher)}-{_array_hash(faces)}.npy"

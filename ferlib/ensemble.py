@@ -22,6 +22,7 @@ from ferlib.half_precision import store_weights_as_float16
 from ferlib.io import atomic_path
 from ferlib.labels import NUM_CLASSES
 from ferlib.models import INPUT_SHAPE, count_flops, load_model_file
+from ferlib.pretrained import model_file
 from ferlib.provenance import common_fields
 
 Member: TypeAlias = keras.Model | str | os.PathLike[str]
@@ -31,10 +32,10 @@ _INPUT_NAME, _AVERAGE_NAME = "pixels", "average"
 def build_ensemble(members: Sequence[Member], *, names: Sequence[str] | None = None) -> keras.Model:
     """One model whose output is the mean of its members' 7 probabilities.
 
-    ``members`` are Keras models or paths of ``.keras`` files (loaded in safe mode). Each is copied in
-    under its own name (``names``, by default ``member_0``, ``member_1``, ...), since models saved from
-    the same architecture share names. ``ConfigError`` for fewer than two members or bad names,
-    ``ModelFileError`` for a member that is not a float32 48x48x1 -> 7 classifier.
+    ``members`` are Keras models, paths of ``.keras`` files (loaded in safe mode) or shipped models'
+    names. Each is copied in under its own name (``names``, by default ``member_0``, ``member_1``, ...),
+    since models saved from the same architecture share names. ``ConfigError`` for fewer than two
+    members or bad names, ``ModelFileError`` for a member that is not a float32 48x48x1 -> 7 classifier.
     """
     if len(members) < 2:
         raise ConfigError(f"an ensemble needs at least two members, got {len(members)}")
@@ -119,6 +120,7 @@ def _card(
     """The model card of an ensemble: its members (from their own cards where they have one, ``files``
     in order), its size, and the training time of all its members together."""
     members = _members(model)
+    files = [None if file is None else model_file(file) for file in files]
     cards = [read_card(file) if file is not None and card_path(file).is_file() else None for file in files]
     rows = [_member_row(*entry) for entry in zip(members, files, cards, strict=True)]
     fingerprints = {row["data_fingerprint"] for row in rows}
@@ -170,7 +172,7 @@ def _check_names(names: list[str], count: int) -> None:
 def _member(member: Member) -> keras.Model:
     """A member as a checked Keras model: loaded if it is a path, refused if it cannot take part."""
     label = str(member) if not isinstance(member, keras.Model) else f"member model {member.name!r}"
-    model = member if isinstance(member, keras.Model) else load_model_file(member)
+    model = member if isinstance(member, keras.Model) else load_model_file(model_file(member))
     if not isinstance(model, keras.Model):
         raise ModelFileError(f"{label}: only .keras models can be ensemble members")
     if len(model.inputs) != 1 or tuple(model.inputs[0].shape[1:]) != INPUT_SHAPE:

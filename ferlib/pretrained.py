@@ -50,13 +50,19 @@ def pretrained_card(name: str = "default") -> dict[str, Any]:
     return read_card(pretrained_path(name))
 
 
-def resolve_model(model: str | os.PathLike[str] | None = None) -> Predictor:
-    """A shipped model by name (``None``: the default), else the ``.keras`` or ``.tflite`` file ``model``."""
+def model_file(model: str | os.PathLike[str] | None = None) -> Path:
+    """The file of a shipped model named ``model`` (``None``: the default), else ``model`` as a path:
+    wherever ferlib takes a model file (a teacher, an ensemble member), a shipped name works too."""
     if model is None or (isinstance(model, str) and model in PRETRAINED):
-        return load_pretrained(model or "default")
+        return pretrained_path(model or "default")
     path = Path(model)
     if not path.exists() and not path.suffix:
         raise ConfigError(
             f"{str(model)!r} is neither a model file nor a shipped model ({', '.join(PRETRAINED)})"
         )
-    return load_model_file(path)
+    return path
+
+
+def resolve_model(model: str | os.PathLike[str] | None = None) -> Predictor:
+    """A shipped model by name (``None``: the default), else the ``.keras`` or ``.tflite`` file ``model``."""
+    return load_model_file(model_file(model))

@@ -45,6 +45,8 @@ def test_teacher_predictions_are_computed_once_and_read_back(real_dataset: FER20
         PRETRAINED_PATH, real_dataset.public_test.images[64:128], directory=tmp_path
     )
     assert len(list(tmp_path.glob("teacher-*.npy"))) == 2 and not np.allclose(other, marked)
+    # a shipped model's name is its file: the same cache entry
+    np.testing.assert_array_equal(teacher_probabilities("default", faces, directory=tmp_path), marked)
 
 
 @pytest.fixture(scope="module")

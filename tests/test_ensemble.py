@@ -88,11 +88,11 @@ def test_the_card_lists_member_files_with_their_own_cards(faces: np.ndarray, tmp
     copy = tmp_path / "copy.keras"  # the same architecture twice, loaded from two files
     shutil.copy(PRETRAINED_PATH, copy)
     shutil.copy(PRETRAINED_PATH.with_suffix(".json"), copy.with_suffix(".json"))
-    model = build_ensemble([PRETRAINED_PATH, copy], names=["shipped", "copy"])
+    model = build_ensemble(["default", copy], names=["shipped", "copy"])  # a shipped model by name
     single = predict_proba(load_model_file(PRETRAINED_PATH), faces)
     np.testing.assert_allclose(predict_proba(model, faces), single, rtol=1e-5, atol=1e-6)
 
-    path = save_ensemble(model, tmp_path / "twice.keras", member_files=[PRETRAINED_PATH, copy])
+    path = save_ensemble(model, tmp_path / "twice.keras", member_files=["default", copy])
     card, shipped = read_card(path), pretrained_card()
     assert card["members"] == [
         {

@@ -36,6 +36,7 @@ from ferlib.errors import ModelFileError
 from ferlib.io import atomic_path, write_text_atomic
 from ferlib.models import build_model, load_model_file
 from ferlib.pipeline import class_weights, make_dataset
+from ferlib.pretrained import model_file
 from ferlib.training.callbacks import Clock, TimeBudget, standard_callbacks
 from ferlib.training.cluster_checks import check_devices, check_for_cluster, cluster_replicas
 from ferlib.training.run_card import run_card, update_finished_card
@@ -96,7 +97,7 @@ def train(
         if is_chief():
             update_finished_card(out, config)
         return _finished(out)
-    if config.teacher is not None and not Path(config.teacher).is_file():
+    if config.teacher is not None and not model_file(config.teacher).is_file():
         raise ModelFileError(f"{config.teacher}: no such teacher model file")
 
     data = data or load_fer2013(config.data_dir)

@@ -21,6 +21,7 @@ from ferlib.data import FER2013, Split, load_fer2013
 from ferlib.errors import ConfigError
 from ferlib.models import count_flops, load_model_file
 from ferlib.pipeline import make_dataset
+from ferlib.pretrained import model_file
 from ferlib.provenance import command, common_fields
 
 
@@ -92,8 +93,8 @@ def _training_runs(config: TrainConfig, card: dict[str, Any]) -> list[dict[str, 
     own = [own_run(card)]
     if config.teacher is None:
         return own
-    teacher = card_path(config.teacher)
-    return merge_runs(own, training_runs(read_card(config.teacher)) if teacher.is_file() else None)
+    teacher = model_file(config.teacher)
+    return merge_runs(own, training_runs(read_card(teacher)) if card_path(teacher).is_file() else None)
 
 
 def _accuracy(model: keras.Model, split: Split) -> float:
