@@ -37,8 +37,6 @@ from ferlib.errors import ClusterError, ConfigError, FerlibError, ModelFileError
 from ferlib.extras import require_extra
 from ferlib.faces import DEFAULT_DETECTOR
 from ferlib.io import atomic_path, write_text_atomic
-from ferlib.pretrained import PRETRAINED
-from ferlib.tracking import FaceTracker
 from ferlib.video import COLUMNS, process_video
 
 if TYPE_CHECKING:
@@ -131,12 +129,13 @@ def process_videos(
     ``settings`` are skipped; the result counts those that succeeded and failed."""
     videos = find_videos(paths)
     out = Path(out)
-    if settings.model not in PRETRAINED:  # a file: checked here, and named in full for every worker
-        model = Path(settings.model)
+    model = Path(settings.model)
+    if model.suffix or model.exists():  # a file, not a shipped model's name: named in full for every worker
         if not model.is_file():
-            raise ModelFileError(f"{model}: no such model file (or shipped model: {', '.join(PRETRAINED)})")
+            raise ModelFileError(f"{model}: no such model file")
         settings = replace(settings, model=str(model.resolve()))
-    FaceTracker(window=settings.window)  # checks the window before any work
+    if settings.window < 1:  # checked here too, so that the driver needs no TensorFlow (FaceTracker's)
+        raise ConfigError(f"window must be an integer >= 1 (1: no smoothing), got {settings.window!r}")
     if settings.every < 1:
         raise ConfigError(f"every must be 1 or more (1 reads every frame), got {settings.every}")
     if workers is not None and workers < 1:

@@ -17,18 +17,18 @@ from tqdm.auto import tqdm
 from ferlib.errors import ConfigError, VideoError
 from ferlib.io import atomic_path
 from ferlib.labels import EMOTIONS
-from ferlib.recognizer import EmotionRecognizer, FaceEmotion, draw_face
-from ferlib.tracking import FaceTracker
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from ferlib.recognizer import EmotionRecognizer, FaceEmotion
 
 #: The table's columns: where in the video, which face, where in the frame, what it shows.
 COLUMNS = ("frame", "seconds", "track", "x", "y", "w", "h", "emotion", *EMOTIONS)
 
 
 @dataclass
-class VideoResult(Sequence[list[FaceEmotion]]):
+class VideoResult(Sequence[list["FaceEmotion"]]):  # quoted: a base is evaluated at import
     """Every frame's faces (``frames[i]``, each with its ``track`` id) and the video's frame rate;
     ``step``: ``frames[i]`` is the video's frame ``i * step`` (every ``step``-th frame was read).
 
@@ -89,6 +89,11 @@ def process_video(
     """Recognise every ``every``-th frame of ``source`` (1: all), following each face with a track id and
     smoothing its scores over about ``window`` frames read (1: none); optionally write an annotated MP4
     (of the frames read) and the CSV table."""
+    # Imported here: the table's columns and VideoResult come without TensorFlow (ferlib.archive's
+    # driver reads them and never recognises a face itself).
+    from ferlib.recognizer import draw_face
+    from ferlib.tracking import FaceTracker
+
     tracker = FaceTracker(window=window)  # checks the settings before anything is opened
     if every < 1:
         raise ConfigError(f"every must be 1 or more (1 reads every frame), got {every}")
