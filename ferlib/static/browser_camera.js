@@ -282,6 +282,8 @@ function render({ model, el }) {
   }
 
   async function start() {
+    delete el.dataset.frames; // counted afresh for each run of the camera
+    delete el.dataset.fps;
     if (inPage && !(await loadRecognizer())) return;
     // Browsers offer the camera only to secure pages: HTTPS, or http://localhost.
     if (globalThis.isSecureContext === false || !navigator.mediaDevices) {

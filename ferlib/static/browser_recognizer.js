@@ -14,6 +14,7 @@ const RAW_SCORE_LIMIT = 80;
 // One channel of an interleaved uint8 picture resized like cv2.resize: INTER_AREA (pixel-area weights)
 // when shrinking, INTER_LINEAR (half-pixel centres) when growing; rounded to uint8 as OpenCV does.
 export function resizeChannels(src, width, height, channels, newW, newH) {
+  if (newW === width && newH === height) return src; // OpenCV copies; nothing to compute
   const out = new Uint8ClampedArray(newW * newH * channels);
   const shrink = newW <= width && newH <= height;
   const xTaps = shrink ? areaTaps(width, newW) : linearTaps(width, newW);
@@ -224,7 +225,8 @@ async function detectFaces(litert, detectors, closeUp, rgb, width, height) {
   }));
 }
 
-// detect_close_up: confirmed close-ups, or else those of the mirrored picture, put back.
+// detect_close_up: confirmed close-ups, or else those of the mirrored picture scoring at least
+// `mirror_min_score`, put back.
 async function detectCloseUp(litert, detectors, closeUp, rgb, width, height) {
   const found = await confirmedCloseUps(litert, detectors, closeUp, rgb, width, height);
   if (found.length) return found;
@@ -235,18 +237,19 @@ async function detectCloseUp(litert, detectors, closeUp, rgb, width, height) {
       mirror[to] = rgb[from]; mirror[to + 1] = rgb[from + 1]; mirror[to + 2] = rgb[from + 2];
     }
   }
-  return (await confirmedCloseUps(litert, detectors, closeUp, mirror, width, height)).map(
+  return (await confirmedCloseUps(litert, detectors, closeUp, mirror, width, height, closeUp.mirror_min_score)).map(
     ({ box: [x, y, w, h], score, eyes: [[ax, ay], [bx, by]] }) => ({
       box: [width - x - w, y, w, h], score, eyes: [[width - bx, by], [width - ax, ay]],
     }));
 }
 
-// The short-range model's candidates on the padded picture, confirmed by the full-range model.
-async function confirmedCloseUps(litert, detectors, closeUp, rgb, width, height) {
+// The short-range model's candidates on the padded picture (scoring at least `minScore`), confirmed by
+// the full-range model.
+async function confirmedCloseUps(litert, detectors, closeUp, rgb, width, height, minScore = 0) {
   const side = Math.min(width, height);
   const candidates = (await detectors.short_range.detectFaces(litert, rgb, width, height, closeUp.padding)).filter(
     (f) => closeUp.widths[0] * side <= f.box[2] && f.box[2] <= closeUp.widths[1] * side
-      && (f.box[2] >= closeUp.mid_width * side || f.score >= closeUp.mid_min_score));
+      && (f.box[2] >= closeUp.mid_width * side || f.score >= closeUp.mid_min_score) && f.score >= minScore);
   if (!candidates.length) return [];
   const confirming = await detectors.full_range.detectFaces(
     litert, rgb, width, height, closeUp.confirm_padding, closeUp.confirm_min_score);

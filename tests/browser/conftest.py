@@ -9,18 +9,13 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import secrets
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from jupyter_lab import CHROMIUM, ROOT, BrowserPage, JupyterLab, write_y4m
+from jupyter_lab import CHROMIUM, BrowserPage, JupyterLab, running_lab, write_y4m
 
 from ferlib import samples
 
@@ -31,55 +26,15 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def jupyterlab(tmp_path_factory: pytest.TempPathFactory, fer2013_dir: Path) -> Iterator[JupyterLab]:
     """JupyterLab on a free localhost port, serving this repository, notebooks in quick mode."""
     if importlib.util.find_spec("jupyterlab") is None:
         _missing("JupyterLab is not installed (it comes with the dev extra)")
-    home = tmp_path_factory.mktemp("jupyter")
-    token, port = secrets.token_hex(16), _free_port()
-    env = {
-        **os.environ,
-        "FERLIB_QUICK": "1",
-        "FER2013_DIR": str(fer2013_dir),
-        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-        "JUPYTER_CONFIG_DIR": str(home / "config"),  # no settings from the developer's own JupyterLab
-        "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
-    }
-    command = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-        f"--ServerApp.port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}",
-        "--allow-root", "--LabApp.news_url=", "--LabApp.extension_manager=readonly",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]  # fmt: skip
-    log = (home / "server.log").open("wb")
-    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    lab = JupyterLab(f"http://127.0.0.1:{port}", token, home / "runtime", process)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                lab.api("status")
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError((home / "server.log").read_text()) from None
-                time.sleep(0.5)
+    with running_lab(
+        tmp_path_factory.mktemp("jupyter"), {"FERLIB_QUICK": "1", "FER2013_DIR": str(fer2013_dir)}
+    ) as lab:
         yield lab
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @pytest.fixture(scope="session")

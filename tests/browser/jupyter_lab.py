@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
+import socket
 import subprocess
+import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,3 +119,48 @@ def run_all_cells(browser_page: BrowserPage) -> None:
     page = browser_page.page
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+
+
+@contextmanager
+def running_lab(home: Path, environment: dict[str, str]) -> Iterator[JupyterLab]:
+    """JupyterLab on a free localhost port, serving this repository, with ``environment`` added and its
+    settings, workspaces and runtime files in ``home``; stopped on leaving."""
+    token = secrets.token_hex(16)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        **environment,
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "JUPYTER_CONFIG_DIR": str(home / "config"),  # no settings from the developer's own JupyterLab
+        "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+    }
+    command = [
+        sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}",
+        "--allow-root", "--LabApp.news_url=", "--LabApp.extension_manager=readonly",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]  # fmt: skip
+    log = (home / "server.log").open("wb")
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    lab = JupyterLab(f"http://127.0.0.1:{port}", token, home / "runtime", process)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                lab.api("status")
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError((home / "server.log").read_text()) from None
+                time.sleep(0.5)
+        yield lab
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
