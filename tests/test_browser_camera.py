@@ -11,7 +11,9 @@ from pathlib import Path
 import cv2
 import pytest
 
-from ferlib.browser_camera import BrowserCamera
+from ferlib.browser_camera import PAGE_MODEL, BrowserCamera
+from ferlib.errors import ConfigError
+from ferlib.labels import EMOTIONS
 from ferlib.recognizer import EmotionRecognizer
 from ferlib.samples import grace_hopper
 
@@ -269,3 +271,78 @@ def test_a_page_that_is_not_secure_is_told_why_there_is_no_camera(tmp_path: Path
 
 def test_the_text_form_says_what_the_widget_is_without_a_memory_address(camera: BrowserCamera) -> None:
     assert repr(camera) == "BrowserCamera(where='kernel', frame_width=480, max_fps=8, frames_received=0)"
+
+
+# ---- where="browser": recognition in the page; the kernel serves files and receives results only ----
+
+
+@pytest.fixture()
+def page_camera() -> BrowserCamera:
+    return BrowserCamera(where="browser")
+
+
+def test_the_mode_is_checked() -> None:
+    with pytest.raises(ConfigError, match="where must be one of kernel, browser"):
+        BrowserCamera(where="server")
+
+
+def test_the_page_gets_the_runtime_its_script_and_the_three_models(page_camera: BrowserCamera) -> None:
+    sent: list[tuple[dict, list]] = []
+    page_camera.send = lambda content, buffers=None: sent.append((content, buffers))  # type: ignore[method-assign]
+    page_camera._on_message(page_camera, {"type": "load"}, [])
+    ((content, buffers),) = sent
+    assert content["type"] == "files" and content["error"] is None
+    assert len(buffers) == 7  # litert.js, its glue script and WebAssembly, browser_recognizer.js, 3 models
+    assert buffers[0].startswith(b"// @litertjs/core") and buffers[2][:4] == b"\0asm"
+    assert b"export function createRecognizer" in buffers[3]
+    assert all(model[4:8] == b"TFL3" for model in buffers[4:])  # the .tflite files' identifier
+    settings = content["settings"]
+    assert settings["emotions"] == list(EMOTIONS) and settings["framing"] == {
+        "margin": 0.1,
+        "offset": 0.0,
+        "square": False,
+    }
+    assert settings["detector"]["models"]["full_range"] == {"side": 192, "grids": [[48, 1]]}
+
+
+def test_a_file_the_page_needs_that_cannot_be_read_is_one_line(
+    page_camera: BrowserCamera, tmp_path: Path
+) -> None:
+    sent: list[dict] = []
+    page_camera.send = lambda content, buffers=None: sent.append(content)  # type: ignore[method-assign]
+    page_camera._page_model = tmp_path / "missing.tflite"
+    page_camera._on_message(page_camera, {"type": "load"}, [])
+    assert sent[0]["type"] == "files" and "could not read the files the page needs" in sent[0]["error"]
+    assert "\n" not in sent[0]["error"]
+
+
+def test_the_kernel_keeps_the_page_results_and_ignores_frames(page_camera: BrowserCamera) -> None:
+    sent = _sending(page_camera)
+    face = {"box": [1, 2, 30, 30], "emotion": "happy", "scores": dict.fromkeys(EMOTIONS, 1 / 7)}
+    page_camera._on_message(page_camera, {"type": "results", "seq": 4, "faces": [face], "width": 480}, [])
+    assert page_camera.frames_received == 1 and page_camera.last_faces == [face]
+    _send_frame(page_camera, 5)  # the browser mode recognises nothing in the kernel, even if sent a frame
+    assert sent == [] and page_camera.frames_received == 1 and page_camera.recognizer is None
+
+
+def test_the_page_runs_blazeface_only() -> None:
+    with pytest.raises(ConfigError, match="the page runs BlazeFace only"):
+        BrowserCamera(EmotionRecognizer(tiny_model(), detector="haar"), where="browser")
+
+
+def test_the_page_model_is_the_shipped_default_model() -> None:
+    """ferlib/static/models/ferlib_fer2013.tflite was exported from the shipped model (web/export_model.py):
+    it gives the Keras model's scores on real faces, with a batch of one as LiteRT.js needs."""
+    from ferlib.pretrained import load_pretrained
+    from ferlib.tflite import TFLiteModel
+
+    page_model = TFLiteModel(PAGE_MODEL)
+    assert page_model._input["shape_signature"].tolist() == [1, 48, 48, 1]
+    portrait = cv2.cvtColor(cv2.imread(str(grace_hopper())), cv2.COLOR_BGR2GRAY)
+    crops = [
+        cv2.resize(portrait[y : y + 300, x : x + 300], (48, 48)) for x, y in ((150, 80), (120, 60), (0, 0))
+    ]
+    keras_model = load_pretrained()
+    for crop in crops:
+        batch = crop[None, ..., None].astype("float32")
+        assert abs(page_model.predict_on_batch(batch) - keras_model.predict_on_batch(batch)).max() < 0.01
