@@ -9,7 +9,8 @@ Colab, where ``cv2.VideoCapture(0)`` would look for a camera on the server. Wher
   ``EmotionRecognizer`` with BlazeFace (``ferlib/static/browser_recognizer.js``). The runtime and the
   models come from the installed package through the widget's own channel (nothing from a CDN), and
   frames never leave the browser: the kernel receives no pixels, and results only while
-  ``share_results`` is on (the widget's "Send results to the kernel" box).
+  ``share_results`` is on (the widget's "Send results to the kernel" box); a picture only when the learner
+  clicks "Snapshot" (the frame with its faces drawn, saved as a PNG in ``snapshot_dir``).
 - ``where="kernel"`` (the default): the browser sends JPEG frames to the kernel, which recognises them
   with ``recognizer`` and answers each with the faces found.
 
@@ -82,12 +83,18 @@ class BrowserCamera(anywidget.AnyWidget):
     last_faces: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
 
     def __init__(
-        self, recognizer: EmotionRecognizer | None = None, where: str = "kernel", **kwargs: Any
+        self,
+        recognizer: EmotionRecognizer | None = None,
+        where: str = "kernel",
+        snapshot_dir: str | Path = "snapshots",
+        **kwargs: Any,
     ) -> None:
         if where not in WHERE:
             raise ConfigError(f"where must be one of {', '.join(WHERE)}, got {where!r}")
         super().__init__(where=where, **kwargs)
         self._page_model: Path | None = None
+        self.snapshot_dir = Path(snapshot_dir)
+        self.snapshots: list[Path] = []  # the PNGs saved on "Snapshot" clicks, oldest first
         if where == "browser":
             self._page_settings = page_settings(recognizer)
             self._page_model = PAGE_MODEL if recognizer is None else export_page_model(recognizer.model)
@@ -118,9 +125,31 @@ class BrowserCamera(anywidget.AnyWidget):
             self._answer_frame(content, buffers)
         elif kind == "load" and self._page_model is not None:
             self._send_page_files()
+        elif kind == "snapshot" and self.where == "browser":
+            self._save_snapshot(content, buffers)
         elif kind == "results" and self.where == "browser":
             self.frames_received += 1
             self.last_faces = content.get("faces") or []
+
+    def _save_snapshot(self, content: dict[str, Any], buffers: Sequence[bytes | memoryview]) -> None:
+        """Save the PNG the learner's click sent (never overwriting a file) and say where, or why not."""
+        png = bytes(buffers[0]) if buffers else b""
+        try:
+            if not png or cv2.imdecode(np.frombuffer(png, dtype=np.uint8), cv2.IMREAD_COLOR) is None:
+                raise UnreadableImageError("the browser sent a snapshot that is not a decodable PNG")
+            self.snapshot_dir.mkdir(parents=True, exist_ok=True)
+            stem = f"ferlib-{time.strftime('%Y%m%d-%H%M%S')}"
+            path, number = self.snapshot_dir / f"{stem}.png", 1
+            while path.exists():
+                number += 1
+                path = self.snapshot_dir / f"{stem}-{number}.png"
+            path.write_bytes(png)
+        except Exception as problem:  # one line in the widget; the camera goes on
+            self.send({"type": "snapshot", "error": f"snapshot not saved: {error_message(problem)}"})
+            return
+        self.snapshots.append(path)
+        self.last_faces = content.get("faces") or []
+        self.send({"type": "snapshot", "path": str(path), "error": None})
 
     def _send_page_files(self) -> None:
         """The runtime, the page's script and the three models, to the page that asked; or why not."""

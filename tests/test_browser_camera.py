@@ -346,3 +346,19 @@ def test_the_page_model_is_the_shipped_default_model() -> None:
     for crop in crops:
         batch = crop[None, ..., None].astype("float32")
         assert abs(page_model.predict_on_batch(batch) - keras_model.predict_on_batch(batch)).max() < 0.01
+
+
+def test_a_snapshot_click_saves_its_png_without_overwriting(tmp_path: Path) -> None:
+    camera = BrowserCamera(where="browser", snapshot_dir=tmp_path / "snaps")
+    sent = _sending(camera)
+    ok, png = cv2.imencode(".png", cv2.imread(str(grace_hopper())))
+    assert ok
+    face = {"box": [1, 2, 30, 30], "emotion": "sad", "scores": dict.fromkeys(EMOTIONS, 1 / 7)}
+    for _ in range(2):
+        camera._on_message(camera, {"type": "snapshot", "faces": [face]}, [memoryview(png.tobytes())])
+    assert [reply["error"] for reply in sent] == [None, None] and len(set(camera.snapshots)) == 2
+    assert all(path.read_bytes() == png.tobytes() for path in camera.snapshots)
+    assert sent[1]["path"] == str(camera.snapshots[1]) and camera.last_faces == [face]
+    camera._on_message(camera, {"type": "snapshot", "faces": []}, [b"not a picture"])
+    assert sent[2]["error"] == "snapshot not saved: the browser sent a snapshot that is not a decodable PNG"
+    assert len(camera.snapshots) == 2

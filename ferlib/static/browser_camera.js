@@ -107,6 +107,7 @@ function render({ model, el }) {
   button.textContent = "Start camera";
   stage.append(video, overlay);
   el.append(button, status, stage);
+  const snapshot = document.createElement("button"); // browser mode: the one way a picture reaches the kernel
   const inPage = model.get("where") === "browser";
   if (inPage) { // the learner decides whether the kernel sees results (never pixels)
     const share = document.createElement("label");
@@ -118,6 +119,11 @@ function render({ model, el }) {
     model.on("change:share_results", () => { box.checked = model.get("share_results"); });
     share.append(box, " Send results to the kernel (no pictures)");
     el.append(share);
+    snapshot.textContent = "Snapshot";
+    snapshot.className = "ferlib-snapshot";
+    snapshot.disabled = true;
+    snapshot.addEventListener("click", () => takeSnapshot());
+    el.insertBefore(snapshot, status);
   }
   el.dataset.where = inPage ? "browser" : "kernel";
 
@@ -131,6 +137,9 @@ function render({ model, el }) {
   let filesArrived = null; // browser mode: resolves with the kernel's "files" message
   let shown = 0; // frames drawn since the camera started, for the frame rate
   let shownSince = 0;
+  let noteUntil = 0; // the status line keeps a snapshot's note until then
+  let lastFaces = []; // browser mode: the faces of the frame last drawn, and that frame
+  const lastFrame = document.createElement("canvas");
 
   function showStatus(text, problem = false) {
     status.textContent = text;
@@ -181,6 +190,8 @@ function render({ model, el }) {
       faces = await recognizer.recognize(ctx.getImageData(0, 0, grab.width, grab.height));
       if (seq !== pending) return; // stopped meanwhile
       show(faces, grab.width, `${Math.round(performance.now() - start)} ms in the page`, null);
+      [lastFaces, lastFrame.width, lastFrame.height] = [faces, grab.width, grab.height];
+      lastFrame.getContext("2d").drawImage(grab, 0, 0);
     } catch (error) {
       if (seq === pending) showStatus(`the page could not recognise a frame: ${error.message}; trying the next one`, true);
       return;
@@ -204,6 +215,7 @@ function render({ model, el }) {
     el.dataset.frames = String(shown);
     const rate = `${fps.toFixed(1)} frames/s`;
     if (error) showStatus(`kernel: ${error}`, true);
+    else if (performance.now() < noteUntil) { /* a snapshot's note stays a moment */ }
     else if (faces.length) showStatus(faces.map((f) => f.emotion).join(", ") + ` (${where}, ${rate})`);
     else showStatus(`no face in view (${where}, ${rate})`);
     el.dataset.faces = String(faces.length);
@@ -247,12 +259,35 @@ function render({ model, el }) {
       if (filesArrived) filesArrived({ message, buffers });
       return;
     }
+    if (message.type === "snapshot") {
+      showStatus(message.error || `snapshot saved by the kernel: ${message.path}`, Boolean(message.error));
+      noteUntil = performance.now() + 3000;
+      return;
+    }
     // A reply can arrive after "Stop camera" (the camera is off, so it is no longer news) or belong to
     // a frame sent before a restart: only the answer to the frame in flight counts.
     if (message.type !== "faces" || !stream || pending === null || message.seq !== pending) return;
     pending = null;
     show(message.faces, message.width, `${message.milliseconds} ms in the kernel`, message.error);
   });
+
+  // Browser mode: the frame last drawn, its faces drawn on, saved by the kernel as a PNG: on a click only.
+  function takeSnapshot() {
+    if (!lastFrame.width) return;
+    const picture = document.createElement("canvas");
+    [picture.width, picture.height] = [lastFrame.width, lastFrame.height];
+    const marks = document.createElement("canvas");
+    [marks.width, marks.height] = [lastFrame.width, lastFrame.height];
+    drawFaces(marks.getContext("2d"), lastFaces, 1);
+    const ctx = picture.getContext("2d");
+    ctx.drawImage(lastFrame, 0, 0);
+    ctx.drawImage(marks, 0, 0);
+    const faces = lastFaces;
+    picture.toBlob(async (blob) => {
+      if (!blob) return showStatus("the browser could not encode the snapshot", true);
+      model.send({ type: "snapshot", faces }, undefined, [await blob.arrayBuffer()]);
+    }, "image/png");
+  }
 
   // Browser mode: ask the kernel for the runtime and the models, and build the page's recognizer once.
   // Each way this can fail gives one line; the kernel mode does not depend on any of it.
@@ -313,6 +348,7 @@ function render({ model, el }) {
     video.srcObject = stream;
     button.textContent = "Stop camera";
     showStatus("camera on");
+    snapshot.disabled = false;
     shown = 0;
     shownSince = performance.now();
     timer = setInterval(tick, 1000 / model.get("max_fps"));
@@ -326,6 +362,8 @@ function render({ model, el }) {
     pending = null;
     video.srcObject = null;
     clearOverlay();
+    snapshot.disabled = true;
+    lastFrame.width = 0;
     button.textContent = "Start camera";
     showStatus("camera off");
   }

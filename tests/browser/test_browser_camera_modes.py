@@ -17,7 +17,8 @@ from ferlib.labels import EMOTIONS
 pytestmark = pytest.mark.browser
 NOTEBOOK = "test-artifacts/browser_camera_modes.ipynb"  # written here, outside git's view and nbval's
 CELLS = [
-    'from ferlib.browser_camera import BrowserCamera\n\ncamera = BrowserCamera(where="browser")\ncamera',
+    "import tempfile\nfrom ferlib.browser_camera import BrowserCamera\n\n"
+    'camera = BrowserCamera(where="browser", snapshot_dir=tempfile.mkdtemp())\ncamera',
     "kernel_camera = BrowserCamera()\nkernel_camera",
 ]
 PAGE_WIDGET = ".ferlib-browser-camera[data-where=browser]"
@@ -59,7 +60,7 @@ def test_the_page_recognises_faces_and_the_kernel_gets_no_pixels(
     page = both_modes.page
     widget = page.locator(PAGE_WIDGET)
     widget.scroll_into_view_if_needed()
-    widget.locator("button").click()
+    widget.locator("button", has_text="Start camera").click()
     page.wait_for_function(_faces_shown(PAGE_WIDGET), timeout=120_000)
     assert "in the page" in widget.locator(".ferlib-status").inner_text()
     assert set(widget.get_attribute("data-emotions").split(",")) <= set(EMOTIONS)
@@ -77,6 +78,12 @@ def test_the_page_recognises_faces_and_the_kernel_gets_no_pixels(
         page.wait_for_timeout(300)
     faces = jupyterlab.evaluate(NOTEBOOK, "camera.last_faces")
     assert faces and faces[0]["emotion"] in EMOTIONS and set(faces[0]["scores"]) == set(EMOTIONS)
+    widget.locator("button", has_text="Snapshot").click()  # the one way a picture reaches the kernel
+    widget.locator(".ferlib-status", has_text="snapshot saved by the kernel").wait_for(timeout=30_000)
+    saved = jupyterlab.evaluate(
+        NOTEBOOK, "[__import__('cv2').imread(str(p)).shape for p in camera.snapshots]"
+    )
+    assert saved == [[360, 480, 3]]
     widget.locator("button", has_text="Stop camera").click()
 
     messages = jupyterlab.evaluate(NOTEBOOK, "_messages")
@@ -84,10 +91,13 @@ def test_the_page_recognises_faces_and_the_kernel_gets_no_pixels(
         message["data"].get("method") + ":" + str(message["data"].get("content", {}).get("type"))
         for message in messages
     ]
-    assert "custom:load" in kinds and "custom:results" in kinds
-    assert set(kinds) <= {"custom:load", "custom:results", "update:None"}, kinds
-    # No pixels: not one buffer, and every message small enough to hold no picture in any encoding.
-    assert all(message["buffers"] == [] for message in messages)
+    assert "custom:load" in kinds and "custom:results" in kinds and kinds.count("custom:snapshot") == 1
+    assert set(kinds) <= {"custom:load", "custom:results", "custom:snapshot", "update:None"}, kinds
+    # No pixels but the snapshot clicked: not one buffer elsewhere, and every message too small to hold
+    # a picture in any encoding.
+    assert [kind for kind, message in zip(kinds, messages, strict=True) if message["buffers"]] == [
+        "custom:snapshot"
+    ]
     assert max(len(json.dumps(message["data"])) for message in messages) < 4_000
     assert both_modes.errors == [], both_modes.errors
 
@@ -118,7 +128,7 @@ def test_each_failure_in_the_page_is_one_line_and_the_kernel_mode_still_works(
     page = both_modes.page
     widget = page.locator(PAGE_WIDGET)
     widget.scroll_into_view_if_needed()
-    button = widget.locator("button")
+    button = widget.locator("button").first
 
     page.evaluate("() => { window.savedWebAssembly = WebAssembly; delete window.WebAssembly; }")
     button.click()
