@@ -25,6 +25,7 @@ import glob
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, replace
@@ -143,11 +144,17 @@ def process_videos(
     work = _work_folder(out)
     summary_path = out.with_name(f"{out.stem}.summary.csv")
     with _executor(workers, address) as executor:
+        new = not work.exists()
         work.mkdir(exist_ok=True)
-        _claim(work, settings)
-        records = {video: _read_record(work, video) for video in videos}
-        todo = [video for video, record in records.items() if record is None]
-        errors = _run(executor, todo, work, settings, records, progress)
+        try:
+            _claim(work, settings)
+            records = {video: _read_record(work, video) for video in videos}
+            todo = [video for video, record in records.items() if record is None]
+            errors = _run(executor, todo, work, settings, records, progress)
+        except FerlibError:  # a model that cannot be loaded, say: a new work folder with no video goes
+            if new and set(work.glob("*.json")) <= {work / "settings.json"}:
+                shutil.rmtree(work)
+            raise
     summary = _summary(videos, records, errors)
     finished = {_key(video): record for video, record in records.items() if record is not None}
     merged = work / "merged.json"  # what the table and summary were last written from
