@@ -71,9 +71,9 @@ def test_the_wheel_holds_the_shipped_models_cards_epoch_log_and_static_files(lis
         assert f"ferlib/pretrained/{model.with_suffix('.json').name}" in listing, name
     # README: the default model's card and epoch log sit beside it
     assert f"ferlib/pretrained/{PRETRAINED['default'].stem}_log.csv" in listing
-    for folder in ("pretrained", "static"):
+    for folder in ("pretrained", "static", "static/litert", "static/models"):
         files = {f"ferlib/{folder}/{path.name}" for path in (PACKAGE / folder).iterdir() if path.is_file()}
-        assert files and files <= listing, folder
+        assert files and files <= listing, folder  # the in-page mode's runtime, licence and model too
     assert {"ferlib/static/browser_camera.js", "ferlib/static/browser_camera.css"} <= listing
 
 
