@@ -220,6 +220,7 @@ def page_settings(recognizer: EmotionRecognizer | None) -> dict[str, Any]:
                 "mid_width": blazeface.CLOSE_UP_MID_WIDTH,
                 "mid_min_score": blazeface.CLOSE_UP_MID_MIN_SCORE,
                 "mirror_min_score": blazeface.CLOSE_UP_MID_MIN_SCORE,  # detect_close_up's second look
+                "mirror_look_min_score": blazeface.MIRROR_LOOK_MIN_SCORE,  # ... taken only above this
                 "confirm_padding": blazeface.CONFIRM_PADDING,
                 "confirm_min_score": blazeface.CONFIRM_MIN_SCORE,
             }

@@ -9,7 +9,12 @@ from sklearn.datasets import load_sample_images
 
 from ferlib.errors import ConfigError, ImageError
 from ferlib.faces import DEFAULT_DETECTOR, Box, HaarFaceDetector, crop_face, make_detector
-from ferlib.faces.blazeface import CLOSE_UP_MID_MIN_SCORE, BlazeFaceDetector, Detection
+from ferlib.faces.blazeface import (
+    CLOSE_UP_MID_MIN_SCORE,
+    MIRROR_LOOK_MIN_SCORE,
+    BlazeFaceDetector,
+    Detection,
+)
 from ferlib.recognizer import EmotionRecognizer
 from ferlib.samples import close_up, face_video, frame_with_faces, grace_hopper, portraits
 
@@ -171,10 +176,11 @@ def test_a_face_found_only_in_the_mirror_image_is_put_back(
     picture[:, :40] = 255  # tells the picture from its mirror image
     face = Detection((10.0, 20.0, 50.0, 60.0), 0.9, ((20.0, 40.0), (45.0, 41.0)))
     looks: list[float] = []
+    seen = MIRROR_LOOK_MIN_SCORE  # the first look saw something face-like, and kept nothing
 
-    def only_in_the_mirror(image: np.ndarray, min_score: float = 0.0) -> list[Detection]:
+    def only_in_the_mirror(image: np.ndarray, min_score: float = 0.0) -> tuple[list[Detection], float]:
         looks.append(min_score)
-        return [face] if image[0, -1, 0] == 255 else []
+        return ([face], 0.9) if image[0, -1, 0] == 255 else ([], seen)
 
     monkeypatch.setattr(detector, "_confirmed_close_ups", only_in_the_mirror)
     (found,) = detector.detect_close_up(picture)
@@ -182,6 +188,19 @@ def test_a_face_found_only_in_the_mirror_image_is_put_back(
     assert found.box == (100.0, 20.0, 50.0, 60.0)
     assert found.eyes == ((115.0, 41.0), (140.0, 40.0))  # flipped, still left to right
     assert found.mirrored(160) == face
+
+    looks.clear()
+    seen = MIRROR_LOOK_MIN_SCORE - 0.01  # nothing face-like anywhere: no second look
+    assert detector.detect_close_up(picture) == [] and looks == [0.0]
+
+
+def test_a_look_reports_the_most_face_like_score_even_when_it_keeps_nothing(
+    detector: BlazeFaceDetector,
+) -> None:
+    faces, top = detector.full_range.look(portrait())
+    assert len(faces) == 1 and top >= faces[0].score >= 0.5
+    blank, top_blank = detector.full_range.look(np.full((120, 160, 3), 128, np.uint8))
+    assert blank == [] and 0 <= top_blank < 0.5
 
 
 def test_a_large_picture_is_shrunk_once_and_its_boxes_scaled_back(detector: BlazeFaceDetector) -> None:

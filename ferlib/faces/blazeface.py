@@ -118,6 +118,10 @@ CLOSE_UP_MID_MIN_SCORE = 0.6
 #: close-ups, the FER-2013 faces and the face-free frames of benchmarks/detectors.py.
 CONFIRM_PADDING = 0.5
 CONFIRM_MIN_SCORE = 0.2
+#: The mirror image gets a look only when the first close-up look saw something face-like (its best
+#: score anywhere at least half MediaPipe's threshold) but kept nothing: on most pictures without a
+#: face it saw nothing, and the mirror's look would only cost time.
+MIRROR_LOOK_MIN_SCORE = 0.25
 
 
 class BlazeFaceDetector:
@@ -169,31 +173,37 @@ class BlazeFaceDetector:
         """Faces that fill much of ``image``: the short-range model's candidates on the picture inside a
         black border, ``CLOSE_UP_WIDTHS`` times as wide as its shorter side, each confirmed by the
         full-range model on the picture inside a wider border (see ``CONFIRM_MIN_SCORE``). Where none is
-        confirmed, the mirrored picture gets the same look: the networks' misses are not symmetric, and on
-        FER-2013's faces the mirror finds about a quarter of those missed (``benchmarks/detectors.py``)."""
-        found = self._confirmed_close_ups(image)
-        if found:
+        confirmed but something face-like was seen (``MIRROR_LOOK_MIN_SCORE``), the mirrored picture gets
+        the same look: the networks' misses are not symmetric, and on FER-2013's faces the mirror finds
+        about one in six of those missed (``benchmarks/detectors.py``)."""
+        found, top_score = self._confirmed_close_ups(image)
+        if found or top_score < MIRROR_LOOK_MIN_SCORE:
             return found
         width = image.shape[1]
-        mirrored = self._confirmed_close_ups(image[:, ::-1], min_score=CLOSE_UP_MID_MIN_SCORE)
+        mirrored, _ = self._confirmed_close_ups(image[:, ::-1], min_score=CLOSE_UP_MID_MIN_SCORE)
         return [face.mirrored(width) for face in mirrored]
 
-    def _confirmed_close_ups(self, image: np.ndarray, min_score: float = 0.0) -> list[Detection]:
+    def _confirmed_close_ups(
+        self, image: np.ndarray, min_score: float = 0.0
+    ) -> tuple[list[Detection], float]:
         """``detect_close_up``'s candidates in ``image`` that score at least ``min_score`` (a second look,
         at the mirror image, is held to the stricter score, as it gives textures a second chance too)
-        and are confirmed."""
+        and are confirmed; and the short-range model's highest score anywhere in the picture."""
         side = min(image.shape[:2])
+        seen, top_score = self.short_range.look(image, CLOSE_UP_PADDING)
         candidates = [
             face
-            for face in self.short_range.detect_faces(image, CLOSE_UP_PADDING)
+            for face in seen
             if CLOSE_UP_WIDTHS[0] * side <= face.box[2] <= CLOSE_UP_WIDTHS[1] * side
             and (face.box[2] >= CLOSE_UP_MID_WIDTH * side or face.score >= CLOSE_UP_MID_MIN_SCORE)
             and face.score >= min_score
         ]
         if not candidates:
-            return []
+            return [], top_score
         confirming = self.full_range.detect_faces(image, CONFIRM_PADDING, min_score=CONFIRM_MIN_SCORE)
-        return [face for face in candidates if any(_agree(face.box, other.box) for other in confirming)]
+        return [
+            face for face in candidates if any(_agree(face.box, other.box) for other in confirming)
+        ], top_score
 
 
 def _agree(box: tuple[float, float, float, float], other: tuple[float, float, float, float]) -> bool:
@@ -234,6 +244,13 @@ class BlazeFace:
         """Every face with its score and eye centres, in the picture's pixels (boxes may cross its edge).
         ``padding``: the model sees the picture inside a black border of this share of its longer side;
         ``min_score``: the lowest score kept, for this call (default: the detector's)."""
+        return self.look(image, padding, min_score)[0]
+
+    def look(
+        self, image: np.ndarray, padding: float = 0.0, min_score: float | None = None
+    ) -> tuple[list[Detection], float]:
+        """``detect_faces``'s faces, and the highest score of any anchor, kept or not: how face-like the
+        most face-like place in the picture looked to the model."""
         side = self._side
         tensor, scale, pad_x, pad_y = _letterbox(image, side, padding)
         self._interpreter.set_tensor(self._input, tensor)
@@ -241,9 +258,10 @@ class BlazeFace:
         raw = self._interpreter.get_tensor(self._boxes_output)[0]  # (anchors, 16)
         logits = self._interpreter.get_tensor(self._scores_output)[0, :, 0]
         scores = 1 / (1 + np.exp(-np.clip(logits, -_RAW_SCORE_LIMIT, _RAW_SCORE_LIMIT)))
+        top_score = float(scores.max())
         keep = np.flatnonzero(scores >= (self.min_score if min_score is None else min_score))
         if keep.size == 0:
-            return []
+            return [], top_score
         points = raw[keep].reshape(-1, 8, 2) / side  # centre, size, then six key points
         points[:, 0] += self._anchors[keep]
         points[:, 2:] += self._anchors[keep][:, None, :]
@@ -258,7 +276,7 @@ class BlazeFace:
             (left, top), (right, bottom) = to_pixels(x0, y0), to_pixels(x1, y1)
             eyes = (to_pixels(ax, ay), to_pixels(bx, by))
             detections.append(Detection((left, top, right - left, bottom - top), float(score), eyes))
-        return detections
+        return detections, top_score
 
 
 def _shrink(image: np.ndarray, side: int) -> tuple[np.ndarray, tuple[float, float]]:

@@ -175,6 +175,11 @@ class BlazeFace {
 
   // Every face as {box: [x, y, w, h] (may cross the edge), score, eyes: [[x, y], [x, y]]} in pixels.
   async detectFaces(litert, rgb, width, height, padding = 0, minScore = this.minScore) {
+    return (await this.look(litert, rgb, width, height, padding, minScore)).faces;
+  }
+
+  // BlazeFace.look: the faces, and the highest score of any anchor (topScore), kept or not.
+  async look(litert, rgb, width, height, padding = 0, minScore = this.minScore) {
     const side = this.side;
     const { tensor, scaleX, scaleY, padX, padY } = letterbox(rgb, width, height, side, padding);
     const input = new litert.Tensor(tensor, [1, side, side, 3]);
@@ -185,8 +190,10 @@ class BlazeFace {
     const count = this.anchors.length;
     const raw = arrays.find((a) => a.length === count * 16), logits = arrays.find((a) => a.length === count);
     const found = [];
+    let topScore = 0;
     for (let i = 0; i < count; i++) {
       const score = 1 / (1 + Math.exp(-Math.min(RAW_SCORE_LIMIT, Math.max(-RAW_SCORE_LIMIT, logits[i]))));
+      topScore = Math.max(topScore, score);
       if (score < minScore) continue;
       const [ax, ay] = this.anchors[i];
       const p = (k) => raw[i * 16 + k] / side;
@@ -198,11 +205,12 @@ class BlazeFace {
       });
     }
     const px = (u) => (u * side - padX) / scaleX, py = (v) => (v * side - padY) / scaleY;
-    return weightedNms(found, this.overlap).map(({ corners: [x0, y0, x1, y1], eyes: [ax, ay, bx, by], score }) => ({
+    const faces = weightedNms(found, this.overlap).map(({ corners: [x0, y0, x1, y1], eyes: [ax, ay, bx, by], score }) => ({
       box: [px(x0), py(y0), px(x1) - px(x0), py(y1) - py(y0)],
       score,
       eyes: [[px(ax), py(ay)], [px(bx), py(by)]],
     }));
+    return { faces, topScore };
   }
 }
 
@@ -225,11 +233,11 @@ async function detectFaces(litert, detectors, closeUp, rgb, width, height) {
   }));
 }
 
-// detect_close_up: confirmed close-ups, or else those of the mirrored picture scoring at least
-// `mirror_min_score`, put back.
+// detect_close_up: confirmed close-ups, or else, where the first look saw something face-like
+// (`mirror_look_min_score`), those of the mirrored picture scoring at least `mirror_min_score`, put back.
 async function detectCloseUp(litert, detectors, closeUp, rgb, width, height) {
-  const found = await confirmedCloseUps(litert, detectors, closeUp, rgb, width, height);
-  if (found.length) return found;
+  const { faces: found, topScore } = await confirmedCloseUps(litert, detectors, closeUp, rgb, width, height);
+  if (found.length || topScore < closeUp.mirror_look_min_score) return found;
   const mirror = new Uint8Array(rgb.length);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -237,23 +245,24 @@ async function detectCloseUp(litert, detectors, closeUp, rgb, width, height) {
       mirror[to] = rgb[from]; mirror[to + 1] = rgb[from + 1]; mirror[to + 2] = rgb[from + 2];
     }
   }
-  return (await confirmedCloseUps(litert, detectors, closeUp, mirror, width, height, closeUp.mirror_min_score)).map(
+  return (await confirmedCloseUps(litert, detectors, closeUp, mirror, width, height, closeUp.mirror_min_score)).faces.map(
     ({ box: [x, y, w, h], score, eyes: [[ax, ay], [bx, by]] }) => ({
       box: [width - x - w, y, w, h], score, eyes: [[width - bx, by], [width - ax, ay]],
     }));
 }
 
 // The short-range model's candidates on the padded picture (scoring at least `minScore`), confirmed by
-// the full-range model.
+// the full-range model, as {faces, topScore} (the short-range model's highest score anywhere).
 async function confirmedCloseUps(litert, detectors, closeUp, rgb, width, height, minScore = 0) {
   const side = Math.min(width, height);
-  const candidates = (await detectors.short_range.detectFaces(litert, rgb, width, height, closeUp.padding)).filter(
+  const { faces: seen, topScore } = await detectors.short_range.look(litert, rgb, width, height, closeUp.padding);
+  const candidates = seen.filter(
     (f) => closeUp.widths[0] * side <= f.box[2] && f.box[2] <= closeUp.widths[1] * side
       && (f.box[2] >= closeUp.mid_width * side || f.score >= closeUp.mid_min_score) && f.score >= minScore);
-  if (!candidates.length) return [];
+  if (!candidates.length) return { faces: [], topScore };
   const confirming = await detectors.full_range.detectFaces(
     litert, rgb, width, height, closeUp.confirm_padding, closeUp.confirm_min_score);
-  return candidates.filter((f) => confirming.some((o) => agree(f.box, o.box)));
+  return { faces: candidates.filter((f) => confirming.some((o) => agree(f.box, o.box))), topScore };
 }
 
 // BlazeFaceDetector.detect: boxes rounded and clipped to the picture, left to right.
