@@ -126,8 +126,8 @@ def main() -> None:
         "load_average_1_min_before_and_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
         "note": "seconds and frames_per_second include the command's start-up, TensorFlow's import and each "
         "worker's model load; steady_frames_per_second leaves them out (from the time each video's record "
-        "was written, once every worker had finished one video); the machine was shared with a niced "
-        "background training run (ferlib train) and other jobs",
+        "was written, once every worker had finished one video); load_average_1_min_before_and_after "
+        "tells how busy the machine was (about 0 to 2: nothing else running)",
     }  # fmt: skip
     print(json.dumps(report, indent=2))
     write_text_atomic(RESULTS, json.dumps(report, indent=2) + "\n")
