@@ -15,7 +15,15 @@ from typing import Any
 
 import numpy as np
 import pytest
-from jupyter_lab import CHROMIUM, BrowserPage, JupyterLab, running_lab, write_y4m
+from jupyter_lab import (
+    CHROMIUM,
+    BrowserPage,
+    JupyterLab,
+    ReverseProxy,
+    reverse_proxy,
+    running_lab,
+    write_y4m,
+)
 
 from ferlib import samples
 
@@ -26,15 +34,27 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
+def _lab(tmp_path_factory: pytest.TempPathFactory, fer2013_dir: Path, base_url: str = "/") -> Any:
+    """``running_lab`` serving this repository, notebooks in quick mode, under ``base_url``."""
+    if importlib.util.find_spec("jupyterlab") is None:
+        _missing("JupyterLab is not installed (it comes with the dev extra)")
+    environment = {"FERLIB_QUICK": "1", "FER2013_DIR": str(fer2013_dir)}
+    return running_lab(tmp_path_factory.mktemp("jupyter"), environment, base_url)
+
+
 @pytest.fixture(scope="session")
 def jupyterlab(tmp_path_factory: pytest.TempPathFactory, fer2013_dir: Path) -> Iterator[JupyterLab]:
     """JupyterLab on a free localhost port, serving this repository, notebooks in quick mode."""
-    if importlib.util.find_spec("jupyterlab") is None:
-        _missing("JupyterLab is not installed (it comes with the dev extra)")
-    with running_lab(
-        tmp_path_factory.mktemp("jupyter"), {"FERLIB_QUICK": "1", "FER2013_DIR": str(fer2013_dir)}
-    ) as lab:
+    with _lab(tmp_path_factory, fer2013_dir) as lab:
         yield lab
+
+
+@pytest.fixture(scope="session")
+def hub_proxy(tmp_path_factory: pytest.TempPathFactory, fer2013_dir: Path) -> Iterator[ReverseProxy]:
+    """JupyterLab as a hosted JupyterHub serves a learner's: under ``/user/learner/``, reached through a
+    reverse proxy on another port that sends JupyterHub's Content-Security-Policy."""
+    with _lab(tmp_path_factory, fer2013_dir, "/user/learner/") as lab, reverse_proxy(lab) as proxy:
+        yield proxy
 
 
 @pytest.fixture(scope="session")
