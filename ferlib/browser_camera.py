@@ -26,7 +26,9 @@ On the page, a frame the browser fails to grab or encode (``canvas.toBlob`` givi
 with a status message and the next tick tries again; a kernel that has not answered for a few seconds
 (busy running another cell) is said so in the status line. Answers that arrive after "Stop camera", or
 that belong to an earlier frame, are ignored. In the browser mode, a browser without WebAssembly, a
-runtime or model that fails to load, or no camera each give one line in the widget.
+runtime or model that fails to load, or no camera each give one line in the widget, and so do the
+runtime and models not arriving within 20 s (a busy kernel, or a proxy that drops large websocket
+messages); pressing "Start camera" again asks for them afresh.
 """
 
 from __future__ import annotations

@@ -20,6 +20,10 @@ const COLOURS = {
 const KERNEL_SILENCE_MS = 5000;
 // Past this, its answer is given up for lost and the next frame goes out (a late answer is ignored).
 const KERNEL_GIVE_UP_MS = 15000;
+// Browser mode: past this without the runtime and models (one message of about 13 MiB), the page says
+// so and goes on waiting: a kernel busy with a cell sends them later, but a proxy that drops large
+// websocket messages never delivers them (tornado's relays stop at 10 MiB by default).
+const FILES_SILENCE_MS = 20000;
 
 const EMOTION_ORDER = Object.keys(COLOURS);
 
@@ -135,6 +139,7 @@ function render({ model, el }) {
   let pendingSince = 0;
   let recognizer = null; // browser mode: the page's recognizer, once loaded
   let filesArrived = null; // browser mode: resolves with the kernel's "files" message
+  let filesSilence = null; // browser mode: the timer that reports files that have not come
   let shown = 0; // frames drawn since the camera started, for the frame rate
   let shownSince = 0;
   let noteUntil = 0; // the status line keeps a snapshot's note until then
@@ -300,8 +305,13 @@ function render({ model, el }) {
     }
     showStatus("loading the recogniser into the page...");
     const arrived = new Promise((resolve) => { filesArrived = resolve; });
+    clearTimeout(filesSilence); // pressed again while waiting: the files are asked for afresh
+    filesSilence = setTimeout(() => showStatus(`the kernel has not sent the recogniser in ${FILES_SILENCE_MS / 1000} s: ` +
+      "is it busy running a cell, or does a proxy on the way drop large messages? Press Start camera to ask " +
+      "again, or use BrowserCamera(where=\"kernel\")", true), FILES_SILENCE_MS);
     model.send({ type: "load" });
     const { message, buffers } = await arrived;
+    clearTimeout(filesSilence);
     filesArrived = null;
     if (message.error) {
       showStatus(message.error, true);

@@ -190,6 +190,8 @@ _HOP_BY_HOP = {
 }
 #: The runtime and the models travel to the page in one comm message of about 13 MiB.
 _MAX_MESSAGE = 256 * 1024 * 1024
+#: The largest websocket message tornado relays by default (jupyter-server-proxy's relay keeps it).
+TORNADO_MAX_MESSAGE = 10 * 1024 * 1024
 
 
 @dataclass
@@ -197,12 +199,15 @@ class ReverseProxy:
     """A reverse proxy on its own port in front of a JupyterLab with a base URL, as a hosted JupyterHub's
     configurable-http-proxy stands between the browser and a learner's server: the path (prefix
     included) and the Host header forwarded unchanged, X-Forwarded-* headers added, websockets relayed
-    message by message, and every response's Content-Security-Policy set to ``csp`` (changeable while
-    it runs, for the next response)."""
+    message by message, and every response's Content-Security-Policy set to ``csp``. ``csp`` and
+    ``max_message`` may change while it runs."""
 
     lab: JupyterLab  #: the lab as the browser reaches it: through the proxy
     upstream: str  #: the server's own address, ``scheme://host:port``
     csp: str = HUB_CSP
+    #: The largest message relayed from the server (None: any); a larger one closes both websockets
+    #: with 1009 (message too big), as a tornado relay does past its limit.
+    max_message: int | None = None
 
 
 def _forwarded(request: Any, drop: set[str] = _HOP_BY_HOP) -> Any:
@@ -292,6 +297,10 @@ def _proxy_app(proxy: ReverseProxy, prefix: str) -> Any:
 
         async def _from_server(self) -> None:
             while (message := await self.upstream.read_message()) is not None:
+                if proxy.max_message is not None and len(message) > proxy.max_message:
+                    self.upstream.close(1009, "message too big")
+                    self.close(1009, "message too big")
+                    return
                 try:
                     await self.write_message(message, binary=isinstance(message, bytes))
                 except tornado.websocket.WebSocketClosedError:

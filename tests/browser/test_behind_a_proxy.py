@@ -9,8 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from jupyter_lab import BrowserPage, JupyterLab, ReverseProxy
+from jupyter_lab import TORNADO_MAX_MESSAGE, BrowserPage, JupyterLab, ReverseProxy
 from test_browser_camera_modes import (  # noqa: F401 (fixture and tests collected here, behind the proxy)
+    PAGE_WIDGET,
+    _faces_shown,
+    _one_red_line,
     both_modes,
     test_each_failure_in_the_page_is_one_line_and_the_kernel_mode_still_works,
     test_the_page_recognises_faces_and_the_kernel_gets_no_pixels,
@@ -38,3 +41,24 @@ def page(page: BrowserPage, hub_proxy: ReverseProxy) -> Iterator[BrowserPage]:
     )
     yield page
     assert elsewhere == [], f"the page reached past the proxy: {elsewhere}"
+
+
+def test_a_proxy_that_drops_the_recognisers_files_is_one_line_and_a_second_press_loads_them(
+    both_modes: BrowserPage,  # noqa: F811 (the fixture imported above)
+    hub_proxy: ReverseProxy,
+) -> None:
+    """The runtime and models (one message of about 13 MiB) never arrive where a relay stops at tornado's
+    10 MiB: the widget says so in one line instead of loading for ever; through a proxy that lets them
+    pass, pressing Start camera again loads them."""
+    page = both_modes.page
+    widget = page.locator(PAGE_WIDGET)
+    widget.scroll_into_view_if_needed()
+    hub_proxy.max_message = TORNADO_MAX_MESSAGE
+    try:
+        widget.locator("button", has_text="Start camera").click()
+        _one_red_line(widget, "the kernel has not sent the recogniser in 20 s")
+    finally:
+        hub_proxy.max_message = None
+    widget.locator("button", has_text="Start camera").click()  # JupyterLab has reconnected to the kernel
+    page.wait_for_function(_faces_shown(PAGE_WIDGET), timeout=120_000)
+    assert "in the page" in widget.locator(".ferlib-status").inner_text()
