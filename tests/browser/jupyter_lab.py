@@ -1,4 +1,5 @@
-"""Helpers for the browser tests: a JupyterLab server handle, the page under test, the fake camera file."""
+"""Helpers for the browser tests: a JupyterLab server handle, the page under test, the fake camera file,
+and a reverse proxy that puts the lab behind another port as a hosted JupyterHub does."""
 
 from __future__ import annotations
 
