@@ -154,7 +154,8 @@ class BrowserCamera(anywidget.AnyWidget):
         self.send({"type": "snapshot", "path": str(path), "error": None})
 
     def _send_page_files(self) -> None:
-        """The runtime, the page's script and the three models, to the page that asked; or why not."""
+        """The runtime, the page's script and the three models, to the page that asked, a message each;
+        or why not."""
         assert self._page_model is not None
         try:
             paths = [_STATIC / name for name in (*RUNTIME_FILES, PAGE_SCRIPT)]
@@ -168,7 +169,14 @@ class BrowserCamera(anywidget.AnyWidget):
                 }
             )
             return
-        self.send({"type": "files", "settings": self._page_settings, "error": None}, buffers=files)
+        # one message per file: the largest (LiteRT's WebAssembly, 9.3 MB) stays under the 10 MiB that
+        # tornado-based relays (jupyter-server-proxy) let a websocket message carry; 13 MB in one would not
+        for index, data in enumerate(files):
+            self.send(
+                {"type": "files", "settings": self._page_settings, "error": None, "index": index,
+                 "count": len(files)},
+                buffers=[data],
+            )  # fmt: skip
 
     def _answer_frame(self, content: dict[str, Any], buffers: Sequence[bytes | memoryview]) -> None:
         start = time.perf_counter()

@@ -290,9 +290,15 @@ def test_the_page_gets_the_runtime_its_script_and_the_three_models(page_camera: 
     sent: list[tuple[dict, list]] = []
     page_camera.send = lambda content, buffers=None: sent.append((content, buffers))  # type: ignore[method-assign]
     page_camera._on_message(page_camera, {"type": "load"}, [])
-    ((content, buffers),) = sent
-    assert content["type"] == "files" and content["error"] is None
-    assert len(buffers) == 7  # litert.js, its glue script and WebAssembly, browser_recognizer.js, 3 models
+    # litert.js, its glue script and WebAssembly, browser_recognizer.js, 3 models: a message each, each
+    # under the 10 MiB a tornado-based relay lets a websocket message carry
+    assert [(content["type"], content["index"], content["count"]) for content, _ in sent] == [
+        ("files", index, 7) for index in range(7)
+    ]
+    assert all(content["error"] is None and len(parts) == 1 for content, parts in sent)
+    buffers = [parts[0] for _, parts in sent]
+    assert max(map(len, buffers)) < 10 * 2**20
+    content = sent[0][0]
     assert buffers[0].startswith(b"// @litertjs/core") and buffers[2][:4] == b"\0asm"
     assert b"export function createRecognizer" in buffers[3]
     assert all(model[4:8] == b"TFL3" for model in buffers[4:])  # the .tflite files' identifier

@@ -3,7 +3,7 @@
 // "kernel": JPEG frames go to the kernel and the faces it finds come back. One frame is in flight at a
 // time, so a slow kernel lowers the frame rate instead of building a queue.
 // "browser": the kernel sends LiteRT.js, browser_recognizer.js and the models once (the "files"
-// message), and every frame is recognised in the page; the kernel receives no pixels, and each frame's
+// messages, one per file), and every frame is recognised in the page; the kernel receives no pixels, and each frame's
 // results (boxes and scores) only while `share_results` is on.
 //
 // Nothing stalls silently: each frame is numbered and the kernel answers every one (faces, or an
@@ -83,7 +83,7 @@ function loadLiteRt(litertJs, glue, wasm) {
   return globalThis.ferlibLiteRt;
 }
 
-// The page's recognizer from the kernel's "files" message: runtime, script, then the three models.
+// The page's recognizer from the kernel's "files" messages: runtime, script, then the three models.
 async function pageRecognizer(settings, buffers) {
   const [litertJs, glue, wasm, script, fullRange, shortRange, emotion] = buffers;
   const litert = await loadLiteRt(litertJs, glue, wasm);
@@ -138,7 +138,8 @@ function render({ model, el }) {
   let pending = null; // the number of the frame in flight (being encoded or with the kernel), or null
   let pendingSince = 0;
   let recognizer = null; // browser mode: the page's recognizer, once loaded
-  let filesArrived = null; // browser mode: resolves with the kernel's "files" message
+  let filesArrived = null; // browser mode: resolves when the kernel's "files" messages have all come
+  let fileParts = []; // browser mode: the files come so far, in the kernel's order
   let filesSilence = null; // browser mode: the timer that reports files that have not come
   let shown = 0; // frames drawn since the camera started, for the frame rate
   let shownSince = 0;
@@ -260,8 +261,11 @@ function render({ model, el }) {
   }
 
   model.on("msg:custom", (message, buffers) => {
-    if (message.type === "files") {
-      if (filesArrived) filesArrived({ message, buffers });
+    if (message.type === "files") { // one file a message (or one error), gathered until all have come
+      if (!filesArrived) return;
+      if (message.error) return filesArrived({ message, buffers: [] });
+      fileParts[message.index] = buffers[0];
+      if (fileParts.filter(Boolean).length === message.count) filesArrived({ message, buffers: fileParts });
       return;
     }
     if (message.type === "snapshot") {
@@ -304,6 +308,7 @@ function render({ model, el }) {
       return false;
     }
     showStatus("loading the recogniser into the page...");
+    fileParts = [];
     const arrived = new Promise((resolve) => { filesArrived = resolve; });
     clearTimeout(filesSilence); // pressed again while waiting: the files are asked for afresh
     filesSilence = setTimeout(() => showStatus(`the kernel has not sent the recogniser in ${FILES_SILENCE_MS / 1000} s: ` +
