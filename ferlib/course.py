@@ -1,7 +1,8 @@
 """Settings the notebooks share: quick mode for CI and workshop mode for teachers.
 
 ``FERLIB_QUICK=1`` makes every notebook use small subsets and one or two epochs (nbval in CI);
-``FERLIB_WORKSHOP=1`` sizes notebook 04's training for a 2-core laptop in under ten minutes.
+``FERLIB_WORKSHOP=1`` sizes notebook 04's training for a 2-core laptop: the whole notebook in about ten
+minutes.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def quick_mode() -> bool:
 
 
 def workshop_mode() -> bool:
-    """Whether ``FERLIB_WORKSHOP`` asks for the ten-minute training run."""
+    """Whether ``FERLIB_WORKSHOP`` asks for the classroom-sized training run."""
     return os.environ.get("FERLIB_WORKSHOP", "").strip().lower() in {"1", "true", "yes"}
 
 
