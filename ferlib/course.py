@@ -1,8 +1,8 @@
 """Settings the notebooks share: quick mode for CI and workshop mode for teachers.
 
 ``FERLIB_QUICK=1`` makes every notebook use small subsets and one or two epochs (nbval in CI);
-``FERLIB_WORKSHOP=1`` sizes notebook 04's training for a 2-core laptop: the whole notebook in about ten
-minutes.
+``FERLIB_WORKSHOP=1`` sizes notebook 04's training for a 2-core laptop: the whole notebook in under twelve
+minutes (``benchmarks/workshop_mode.py``).
 """
 
 from __future__ import annotations

@@ -53,7 +53,7 @@ class EmotionRecognizer:
     """Detect faces and score their emotions with a ferlib model (the shipped one by default).
 
     ``model`` is a Keras model, a ``.keras`` or ``.tflite`` file, or a shipped model by name:
-    ``"default"`` (one network, fast enough for live video) or ``"accurate"`` (an average of four);
+    ``"default"`` (one network, fast enough for live video) or ``"accurate"`` (an average of two);
     ``detector`` is a name from ``ferlib.faces.DETECTORS`` (``"blazeface"`` by default, faces of every
     size; ``"whole-image"`` when each picture is already one face) or any object with
     ``detect(image) -> list[Box]``; ``framing`` says how a face is cut from its box (default: the

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 MODEL_HELP = (
     "a .keras file, a .tflite export, or a shipped model by name: default (one fast network) or "
-    "accurate (an average of four networks, about 3.5 times the computation per face) (default: default)"
+    "accurate (an average of two networks, about 1.8 times the computation per face) (default: default)"
 )
 DATA_HELP = "FER-2013 folder or CSV (default: $FER2013_DIR, then data/fer2013)"
 
