@@ -3,8 +3,8 @@
 ``"default"`` is one ``ferlib_deep`` network, small and fast enough for live video, distilled from an
 ensemble of three networks (``ferlib train --teacher``). ``"accurate"`` averages two networks (the
 default and a ``ferlib_deep`` trained on random 44-pixel crops; ``ferlib ensemble --half-precision``):
-about two points better on PublicTest, for about 1.8 times the computation per face. Each has its card (``<file>.json``) saying how it was made and
-how well it does.
+about two points better on PublicTest, for about 1.8 times the computation per face. Each has its card
+(``<file>.json``) saying how it was made and how well it does.
 """
 
 from __future__ import annotations
