@@ -281,23 +281,13 @@ class BlazeFace:
 
 def _shrink(image: np.ndarray, side: int) -> tuple[np.ndarray, tuple[float, float]]:
     """``image`` scaled down by area averaging until its longer side is ``side`` (itself if no longer),
-    and the scales (x, y) applied, as ``_letterbox`` would size it for a model of that side.
-
-    OpenCV averages areas fast only by whole factors, so a picture of even sides is halved while it
-    stays at least twice the size wanted, and only the last step takes the fractional factor: nearly the
-    same averages, in about half the time for a 640x480 frame."""
+    and the scales (x, y) applied, as ``_letterbox`` would size it for a model of that side."""
     height, width = image.shape[:2]
     scale = side / max(height, width)
     if scale >= 1:
         return image, (1.0, 1.0)
     new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
-    small = image
-    while True:
-        high, wide = small.shape[:2]
-        if high % 2 or wide % 2 or wide < 2 * new_w or high < 2 * new_h:
-            break
-        small = cv2.resize(small, (wide // 2, high // 2), interpolation=cv2.INTER_AREA)
-    return cv2.resize(small, (new_w, new_h), interpolation=cv2.INTER_AREA), (new_w / width, new_h / height)
+    return cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_AREA), (new_w / width, new_h / height)
 
 
 def _letterbox(
