@@ -43,8 +43,9 @@ def describe(config: dict) -> str:
     if config.get("label_smoothing"):
         changes.append(f"label smoothing {config['label_smoothing']:g}")
     if config.get("teacher"):
+        views = ", over its test-time views" if config.get("distill_tta") else ""
         changes.append(f"distilled from {Path(config['teacher']).stem} (T {config['distill_temperature']:g}, "
-                       f"weight {config['distill_weight']:g})")  # fmt: skip
+                       f"weight {config['distill_weight']:g}{views})")  # fmt: skip
     return ", ".join([budget, *changes])
 
 

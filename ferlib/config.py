@@ -148,6 +148,9 @@ TRAIN_SETTINGS: dict[str, Setting] = {
                                    high=100, low_open=True, flag="--temperature"),
     "distill_weight": Setting(float, "share of the teacher in the targets (with --teacher)", low=0, high=1,
                               flag="--distill-weight"),
+    "distill_tta": Setting(bool, "average the teacher over its test-time views (flips and crops) before "
+                           "blending (with --teacher): steadier targets, for 10-12 times the teacher's "
+                           "one-off predictions", flag="--teacher-tta"),
 }  # fmt: skip
 
 
@@ -188,6 +191,9 @@ class TrainConfig:
     teacher: str | None = None
     distill_temperature: float = 2.0
     distill_weight: float = 0.5
+    # The teacher's probabilities averaged over ferlib.evaluation.tta_views, as its own TTA predictions
+    # are: a steadier teacher; computed once (and cached) like the one-pass ones.
+    distill_tta: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.augment, dict):

@@ -26,10 +26,11 @@ from ferlib.pretrained import model_file
 
 
 def teacher_probabilities(
-    teacher: str | os.PathLike[str], faces: np.ndarray, *, directory: Path | None = None
+    teacher: str | os.PathLike[str], faces: np.ndarray, *, tta: bool = False, directory: Path | None = None
 ) -> np.ndarray:
     """The teacher's probabilities on ``faces`` (N, 48, 48), shape (N, 7), from the cache when there.
-    ``teacher``: a model file or a shipped model's name (``"accurate"``).
+    ``teacher``: a model file or a shipped model's name (``"accurate"``). ``tta``: averaged over the
+    teacher's test-time views (``ferlib.evaluation.tta_views``), cached apart from the one-pass ones.
 
     The cache file is named by a hash of the faces' pixels and one of the teacher file, so a changed
     teacher or a different set of faces is never mixed up with another's predictions.
@@ -37,14 +38,17 @@ def teacher_probabilities(
     teacher = model_file(teacher)
     if not teacher.is_file():
         raise ModelFileError(f"{teacher}: no such teacher model file")
-    path = (directory or cache_dir()) / f"teacher-{_file_hash(teacher)}-{_array_hash(faces)}.npy"
+    views = "-tta" if tta else ""
+    path = (directory or cache_dir()) / f"teacher-{_file_hash(teacher)}-{_array_hash(faces)}{views}.npy"
     if path.is_file():
         return np.load(path).astype(np.float32)
     from ferlib.evaluation import predict_proba
     from ferlib.models import load_model_file
 
-    print(f"teacher {teacher.name}: predicting {len(faces):,} faces once; later runs read {path}", flush=True)
-    probabilities = predict_proba(load_model_file(teacher), faces)
+    how = " over its test-time views" if tta else ""
+    print(f"teacher {teacher.name}: predicting {len(faces):,} faces{how} once; later runs read {path}",
+          flush=True)  # fmt: skip
+    probabilities = predict_proba(load_model_file(teacher), faces, tta=tta)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp, tmp.open("wb") as handle:
         np.save(handle, probabilities.astype(np.float16))

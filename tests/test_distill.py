@@ -11,6 +11,7 @@ import pytest
 from ferlib.card import read_card
 from ferlib.config import TrainConfig
 from ferlib.data import FER2013
+from ferlib.data.cache import cache_dir
 from ferlib.distill import soft_targets, teacher_probabilities
 from ferlib.evaluation import predict_proba
 from ferlib.labels import NUM_CLASSES
@@ -47,6 +48,17 @@ def test_teacher_predictions_are_computed_once_and_read_back(real_dataset: FER20
     assert len(list(tmp_path.glob("teacher-*.npy"))) == 2 and not np.allclose(other, marked)
     # a shipped model's name is its file: the same cache entry
     np.testing.assert_array_equal(teacher_probabilities("default", faces, directory=tmp_path), marked)
+
+
+def test_a_teacher_over_its_test_time_views_is_cached_apart(real_dataset: FER2013, tmp_path: Path) -> None:
+    faces = real_dataset.public_test.images[:32]
+    one_pass = teacher_probabilities(PRETRAINED_PATH, faces, directory=tmp_path)
+    views = teacher_probabilities(PRETRAINED_PATH, faces, tta=True, directory=tmp_path)
+    model = keras.saving.load_model(PRETRAINED_PATH)
+    np.testing.assert_allclose(views, predict_proba(model, faces, tta=True), atol=1e-3)
+    assert np.abs(views - one_pass).max() > 1e-2  # the views change the targets
+    assert sorted(p.name.endswith("-tta.npy") for p in tmp_path.glob("teacher-*.npy")) == [False, True]
+    np.testing.assert_array_equal(teacher_probabilities(PRETRAINED_PATH, faces, directory=tmp_path), one_pass)
 
 
 @pytest.fixture(scope="module")
@@ -96,11 +108,12 @@ def test_a_uniform_teacher_trains_like_label_smoothing(
 
 
 def test_the_card_records_the_teacher(real_dataset: FER2013, uniform_teacher: Path, tmp_path: Path) -> None:
-    _student(
-        real_dataset, tmp_path, teacher=str(uniform_teacher), distill_weight=0.25, distill_temperature=3.0
-    )
+    _student(real_dataset, tmp_path, teacher=str(uniform_teacher), distill_weight=0.25,
+             distill_temperature=3.0, distill_tta=True)  # fmt: skip
     card = read_card(tmp_path / "model.keras")
     assert card["config"]["teacher"] == str(uniform_teacher)
     assert card["config"]["distill_weight"] == 0.25 and card["config"]["distill_temperature"] == 3.0
+    assert card["config"]["distill_tta"] is True
+    assert any(cache_dir().glob("teacher-*-tta.npy"))  # the targets came from the teacher's views
     # a teacher without a card: what it cost is unknown, so is the student's total (not this run alone)
     assert card["training_runs"] is None and card["total_wall_seconds"] is None

@@ -146,7 +146,7 @@ def _distillation_targets(config: TrainConfig, training: Split) -> np.ndarray | 
     """The soft targets of a distillation run (``config.teacher``), else None."""
     if config.teacher is None:
         return None
-    probabilities = teacher_probabilities(config.teacher, training.images)
+    probabilities = teacher_probabilities(config.teacher, training.images, tta=config.distill_tta)
     return soft_targets(training.labels, probabilities, config.distill_temperature, config.distill_weight)
 
 
