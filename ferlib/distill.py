@@ -48,7 +48,7 @@ def teacher_probabilities(
     how = " over its test-time views" if tta else ""
     print(f"teacher {teacher.name}: predicting {len(faces):,} faces{how} once; later runs read {path}",
           flush=True)  # fmt: skip
-    probabilities = predict_proba(load_model_file(teacher), faces, tta=tta)
+    probabilities = predict_proba(load_model_file(teacher), faces, tta=tta, progress=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp, tmp.open("wb") as handle:
         np.save(handle, probabilities.astype(np.float16))

@@ -19,6 +19,7 @@ from sklearn.metrics import (
     f1_score,
     precision_recall_fscore_support,
 )
+from tqdm.auto import tqdm
 
 from ferlib.data import FER2013, Split, load_fer2013
 from ferlib.errors import ConfigError, ModelFileError
@@ -92,12 +93,14 @@ def predict_proba(
     tta: bool = False,
     adapter: InputAdapter = FERLIB_INPUT,
     batch_size: int = 256,
+    progress: bool = False,
 ) -> np.ndarray:
     """Class probabilities (N, 7) in ``EMOTIONS`` order for uint8 faces (N, 48, 48); ``tta`` averages
-    them over ``tta_views`` (the ten crops for a model built with ``crop=``)."""
+    them over ``tta_views`` (the ten crops for a model built with ``crop=``). ``progress``: a bar over
+    the views, for the minutes that ``tta`` takes on many faces."""
     views = tta_views(faces, model_crop=input_crop(model)) if tta else [faces]
     total = np.zeros((len(faces), NUM_CLASSES), dtype=np.float64)
-    for view in views:
+    for view in tqdm(views, desc="Test-time views", unit="view", disable=not progress or len(views) == 1):
         outputs = model.predict(adapter.prepare(view), batch_size=batch_size, verbose=0)
         if outputs.shape[1:] != (NUM_CLASSES,):
             raise ModelFileError(f"the model outputs shape {outputs.shape[1:]}, expected ({NUM_CLASSES},)")
@@ -207,17 +210,18 @@ def evaluate(
     data: FER2013 | None = None,
     tta: bool = False,
     adapter: InputAdapter = FERLIB_INPUT,
+    progress: bool = False,
 ) -> Evaluation:
     """Evaluate ``model`` (a Keras or TFLite model, a ``.keras`` or ``.tflite`` file, or a shipped model by
     name: ``"default"``, ``"accurate"``) on a FER-2013 split (by name, loading the data if not given) or
     on a ``Split``.
 
     PublicTest by default, as on the command line: models are chosen there, and PrivateTest, the final
-    test set, is asked for by name for the final report only.
+    test set, is asked for by name for the final report only. ``progress``: a bar over the ``tta`` views.
     """
     if isinstance(model, str | os.PathLike):
         model = resolve_model(model)
     if isinstance(split, str):
         split = (data or load_fer2013(progress=False))[split]
-    probabilities = predict_proba(model, split.images, tta=tta, adapter=adapter)
+    probabilities = predict_proba(model, split.images, tta=tta, adapter=adapter, progress=progress)
     return Evaluation(split.name, tta, np.asarray(split.labels, dtype=np.int64), probabilities)

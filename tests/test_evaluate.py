@@ -102,6 +102,19 @@ def test_tta_averages_twelve_flipped_and_cropped_views(subset: Split) -> None:
     np.testing.assert_allclose(predict_proba(model, faces, tta=True), expected, rtol=1e-5)
 
 
+def test_a_progress_bar_counts_the_views_and_changes_nothing(
+    subset: Split, capsys: pytest.CaptureFixture[str]
+) -> None:
+    faces, model = subset.images[:10], brightness_model()
+    quiet = predict_proba(model, faces, tta=True)
+    assert capsys.readouterr().err == ""
+    np.testing.assert_array_equal(predict_proba(model, faces, tta=True, progress=True), quiet)
+    bar = capsys.readouterr().err
+    assert "Test-time views" in bar and "12/12" in bar
+    predict_proba(model, faces, progress=True)  # one view: no bar
+    assert "Test-time views" not in capsys.readouterr().err
+
+
 def test_tta_for_a_cropping_model_takes_the_ten_crops_it_trained_on(subset: Split) -> None:
     faces = subset.images[:6]
     views = tta_views(faces, model_crop=44)

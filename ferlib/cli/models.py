@@ -82,7 +82,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     model = load_model(args.model)
     data = load_fer2013(args.data, progress=not args.json)
-    result = evaluate(model, args.split, data=data, tta=args.tta)
+    result = evaluate(model, args.split, data=data, tta=args.tta, progress=not args.json)
     if args.plots:
         from ferlib import plots
 
