@@ -199,6 +199,8 @@ class TrainConfig:
         if isinstance(self.augment, dict):
             self.augment = AugmentConfig(**self.augment)
         _check_fields(self, TRAIN_SETTINGS)
+        if self.distill_tta and self.teacher is None:
+            raise ConfigError("distill_tta (--teacher-tta) averages a teacher's views: give a teacher too")
 
     def summary(self) -> str:
         """The settings one per line, the augmentation's on one line of its own: for people to read."""

@@ -3,8 +3,8 @@ and cached, blended with the true labels into the targets a student trains on.
 
 A teacher (an ensemble, or any seven-emotion model) is slow; its predictions on the 28,709 training faces
 are not. They are stored as float16 (about 400 kB) under ferlib's cache folder, keyed by a fingerprint
-of the faces' pixels and the teacher file's hash, so a distillation run costs no more per epoch than a
-plain one.
+of the faces' pixels, the teacher file's hash and whether they average the teacher's test-time views, so
+a distillation run costs no more per epoch than a plain one.
 Each face's target is ``(1 - weight) * one_hot + weight * softmax(log(p_teacher) / temperature)``
 (Hinton et al. 2015, soft targets): with a temperature high enough to make the teacher uniform this is
 label smoothing by ``weight``.
@@ -14,15 +14,27 @@ from __future__ import annotations
 
 import hashlib
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from ferlib.data.cache import cache_dir
-from ferlib.errors import ConfigError, ModelFileError
+from ferlib.errors import ConfigError, DataQualityWarning, ModelFileError
 from ferlib.io import atomic_path
 from ferlib.labels import NUM_CLASSES
 from ferlib.pretrained import model_file
+
+
+def teacher_file(teacher: str | os.PathLike[str]) -> Path:
+    """The teacher's model file (a shipped model's name resolved to its file); ``ModelFileError`` when
+    there is none, checked before a run loads its data."""
+    path = model_file(teacher)
+    if path.is_dir():
+        raise ModelFileError(f"{path}: a folder, not a teacher model file")
+    if not path.is_file():
+        raise ModelFileError(f"{path}: no such teacher model file")
+    return path
 
 
 def teacher_probabilities(
@@ -33,26 +45,44 @@ def teacher_probabilities(
     teacher's test-time views (``ferlib.evaluation.tta_views``), cached apart from the one-pass ones.
 
     The cache file is named by a hash of the faces' pixels and one of the teacher file, so a changed
-    teacher or a different set of faces is never mixed up with another's predictions.
+    teacher or a different set of faces is never mixed up with another's predictions. A damaged cache
+    file is predicted again and replaced; a cache folder that cannot be written costs a warning only.
     """
-    teacher = model_file(teacher)
-    if not teacher.is_file():
-        raise ModelFileError(f"{teacher}: no such teacher model file")
-    views = "-tta" if tta else ""
-    path = (directory or cache_dir()) / f"teacher-{_file_hash(teacher)}-{_array_hash(faces)}{views}.npy"
-    if path.is_file():
-        return np.load(path).astype(np.float32)
+    teacher = teacher_file(teacher)
+    mode = "-tta" if tta else ""
+    path = (directory or cache_dir()) / f"teacher-{_file_hash(teacher)}-{_array_hash(faces)}{mode}.npy"
+    cached = _read_cached(path, len(faces))
+    if cached is not None:
+        return cached
     from ferlib.evaluation import predict_proba
     from ferlib.models import load_model_file
 
+    model = load_model_file(teacher)
     how = " over its test-time views" if tta else ""
     print(f"teacher {teacher.name}: predicting {len(faces):,} faces{how} once; later runs read {path}",
           flush=True)  # fmt: skip
-    probabilities = predict_proba(load_model_file(teacher), faces, tta=tta, progress=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as tmp, tmp.open("wb") as handle:
-        np.save(handle, probabilities.astype(np.float16))
-    return probabilities.astype(np.float16).astype(np.float32)
+    probabilities = predict_proba(model, faces, tta=tta, progress=True).astype(np.float16)
+    try:
+        with atomic_path(path) as tmp, tmp.open("wb") as handle:
+            np.save(handle, probabilities)
+    except OSError as error:
+        warnings.warn(
+            f"could not cache the teacher's predictions ({error}); the next run predicts them again",
+            DataQualityWarning,
+            stacklevel=2,
+        )
+    return probabilities.astype(np.float32)
+
+
+def _read_cached(path: Path, count: int) -> np.ndarray | None:
+    """The cached probabilities at ``path``, or ``None`` when there are none or they are damaged."""
+    try:
+        stored = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError):
+        return None
+    if stored.shape != (count, NUM_CLASSES) or not np.isfinite(stored).all():
+        return None  # another program's file or a cut-off write: never trusted
+    return stored.astype(np.float32)
 
 
 def soft_targets(labels: np.ndarray, teacher: np.ndarray, temperature: float, weight: float) -> np.ndarray:

@@ -96,8 +96,17 @@ def predict_proba(
     progress: bool = False,
 ) -> np.ndarray:
     """Class probabilities (N, 7) in ``EMOTIONS`` order for uint8 faces (N, 48, 48); ``tta`` averages
-    them over ``tta_views`` (the ten crops for a model built with ``crop=``). ``progress``: a bar over
-    the views, for the minutes that ``tta`` takes on many faces."""
+    them over ``tta_views`` (the ten crops for a model built with ``crop=``; an ensemble, whatever its
+    members, gets the whole-face views). ``progress``: a bar over the views, for the minutes that
+    ``tta`` takes on many faces. ``ModelFileError`` for a model that takes other inputs than
+    ``adapter`` gives or gives other than seven outputs."""
+    expected, shape = (adapter.size, adapter.size, 1), tuple(model.input_shape[1:])
+    if len(shape) != len(expected) or any(
+        d is not None and d != e for d, e in zip(shape, expected, strict=True)
+    ):
+        raise ModelFileError(
+            f"the model takes inputs of shape {shape}, expected {expected}; an InputAdapter gives it its size"
+        )
     views = tta_views(faces, model_crop=input_crop(model)) if tta else [faces]
     total = np.zeros((len(faces), NUM_CLASSES), dtype=np.float64)
     for view in tqdm(views, desc="Test-time views", unit="view", disable=not progress or len(views) == 1):

@@ -13,6 +13,7 @@ from ferlib.config import TrainConfig
 from ferlib.data import FER2013
 from ferlib.data.cache import cache_dir
 from ferlib.distill import soft_targets, teacher_probabilities
+from ferlib.errors import ConfigError, DataQualityWarning, ModelFileError
 from ferlib.evaluation import predict_proba
 from ferlib.labels import NUM_CLASSES
 from ferlib.models import build_model
@@ -59,6 +60,40 @@ def test_a_teacher_over_its_test_time_views_is_cached_apart(real_dataset: FER201
     assert np.abs(views - one_pass).max() > 1e-2  # the views change the targets
     assert sorted(p.name.endswith("-tta.npy") for p in tmp_path.glob("teacher-*.npy")) == [False, True]
     np.testing.assert_array_equal(teacher_probabilities(PRETRAINED_PATH, faces, directory=tmp_path), one_pass)
+
+
+@pytest.mark.parametrize("damage", ["not a numpy file", "other shape", "not finite"])
+def test_a_damaged_cache_file_is_predicted_again(real_dataset: FER2013, tmp_path: Path, damage: str) -> None:
+    faces = real_dataset.public_test.images[:16]
+    right = teacher_probabilities(PRETRAINED_PATH, faces, directory=tmp_path)
+    (stored,) = tmp_path.glob("teacher-*.npy")
+    if damage == "not a numpy file":
+        stored.write_text("garbage")
+    else:
+        np.save(stored, np.zeros((16, 5)) if damage == "other shape" else np.full((16, NUM_CLASSES), np.nan))
+    np.testing.assert_array_equal(teacher_probabilities(PRETRAINED_PATH, faces, directory=tmp_path), right)
+    np.testing.assert_array_equal(np.load(stored), right.astype(np.float16))  # and replaced
+
+
+def test_an_unwritable_cache_costs_a_warning_not_the_predictions(
+    real_dataset: FER2013, tmp_path: Path
+) -> None:
+    faces, blocked = real_dataset.public_test.images[:16], tmp_path / "a file"
+    blocked.write_text("")
+    with pytest.warns(DataQualityWarning, match="could not cache the teacher's predictions"):
+        probabilities = teacher_probabilities(PRETRAINED_PATH, faces, directory=blocked)
+    model = keras.saving.load_model(PRETRAINED_PATH)
+    np.testing.assert_allclose(probabilities, predict_proba(model, faces), atol=1e-3)
+
+
+def test_a_teacher_must_be_a_model_file(tmp_path: Path) -> None:
+    faces = np.zeros((2, 48, 48), np.uint8)
+    with pytest.raises(ModelFileError, match="a folder, not a teacher model file"):
+        teacher_probabilities(tmp_path, faces, directory=tmp_path)
+    with pytest.raises(ModelFileError, match="no such teacher model file"):
+        teacher_probabilities(tmp_path / "gone.keras", faces, directory=tmp_path)
+    with pytest.raises(ConfigError, match="give a teacher too"):
+        TrainConfig(distill_tta=True)
 
 
 @pytest.fixture(scope="module")
@@ -108,12 +143,14 @@ def test_a_uniform_teacher_trains_like_label_smoothing(
 
 
 def test_the_card_records_the_teacher(real_dataset: FER2013, uniform_teacher: Path, tmp_path: Path) -> None:
+    before = set(cache_dir().glob("teacher-*-tta.npy"))
     _student(real_dataset, tmp_path, teacher=str(uniform_teacher), distill_weight=0.25,
              distill_temperature=3.0, distill_tta=True)  # fmt: skip
     card = read_card(tmp_path / "model.keras")
     assert card["config"]["teacher"] == str(uniform_teacher)
     assert card["config"]["distill_weight"] == 0.25 and card["config"]["distill_temperature"] == 3.0
     assert card["config"]["distill_tta"] is True
-    assert any(cache_dir().glob("teacher-*-tta.npy"))  # the targets came from the teacher's views
+    # the targets came from the teacher's views: this run cached them
+    assert len(set(cache_dir().glob("teacher-*-tta.npy")) - before) == 1
     # a teacher without a card: what it cost is unknown, so is the student's total (not this run alone)
     assert card["training_runs"] is None and card["total_wall_seconds"] is None

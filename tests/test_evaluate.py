@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from ferlib.data import FER2013, Split
+from ferlib.errors import ModelFileError
 from ferlib.evaluation import InputAdapter, evaluate, predict_proba, tta_views
 from ferlib.labels import EMOTIONS
 
@@ -113,6 +114,14 @@ def test_a_progress_bar_counts_the_views_and_changes_nothing(
     assert "Test-time views" in bar and "12/12" in bar
     predict_proba(model, faces, progress=True)  # one view: no bar
     assert "Test-time views" not in capsys.readouterr().err
+
+
+def test_a_model_for_other_inputs_is_refused_before_predicting(subset: Split) -> None:
+    inputs = keras.Input((64, 64, 1))
+    big = keras.Model(inputs, keras.layers.Dense(7)(keras.layers.Flatten()(inputs)))
+    with pytest.raises(ModelFileError, match=r"takes inputs of shape \(64, 64, 1\), expected \(48, 48, 1\)"):
+        predict_proba(big, subset.images[:4])
+    assert predict_proba(big, subset.images[:4], adapter=InputAdapter(size=64)).shape == (4, 7)
 
 
 def test_tta_for_a_cropping_model_takes_the_ten_crops_it_trained_on(subset: Split) -> None:

@@ -31,12 +31,10 @@ from ferlib.card import read_card, write_card
 from ferlib.cluster import Cluster, barrier, is_chief, join
 from ferlib.config import TrainConfig
 from ferlib.data import FER2013, Split, load_fer2013
-from ferlib.distill import soft_targets, teacher_probabilities
-from ferlib.errors import ModelFileError
+from ferlib.distill import soft_targets, teacher_file, teacher_probabilities
 from ferlib.io import atomic_path, write_text_atomic
 from ferlib.models import build_model, load_model_file
 from ferlib.pipeline import class_weights, make_dataset
-from ferlib.pretrained import model_file
 from ferlib.training.callbacks import Clock, TimeBudget, standard_callbacks
 from ferlib.training.cluster_checks import check_devices, check_for_cluster, cluster_replicas
 from ferlib.training.run_card import run_card, update_finished_card
@@ -97,8 +95,8 @@ def train(
         if is_chief():
             update_finished_card(out, config)
         return _finished(out)
-    if config.teacher is not None and not model_file(config.teacher).is_file():
-        raise ModelFileError(f"{config.teacher}: no such teacher model file")
+    if config.teacher is not None:
+        teacher_file(config.teacher)  # before the data loads: a wrong path fails at once
 
     data = data or load_fer2013(config.data_dir)
     training, validation = _limited(data.training, config.limit, config.seed), data.public_test
