@@ -50,7 +50,7 @@ def teacher_probabilities(
     """
     teacher = teacher_file(teacher)
     mode = "-tta" if tta else ""
-    path = (directory or cache_dir()) / f"teacher-{_file_hash(teacher)}-{_array_hash(faces)}{mode}.npy"
+    path = (directory or cache_dir()) / f"teacher-{file_fingerprint(teacher)}-{_array_hash(faces)}{mode}.npy"
     cached = _read_cached(path, len(faces))
     if cached is not None:
         return cached
@@ -96,7 +96,9 @@ def soft_targets(labels: np.ndarray, teacher: np.ndarray, temperature: float, we
     return ((1.0 - weight) * one_hot + weight * softened).astype(np.float32)
 
 
-def _file_hash(path: Path) -> str:
+def file_fingerprint(path: Path) -> str:
+    """A short hash of a file's bytes: names a teacher's cached predictions, and the teacher a run began
+    with."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):

@@ -16,7 +16,7 @@ from ferlib.cli import main
 from ferlib.config import TrainConfig
 from ferlib.data import FER2013
 from ferlib.errors import RunExistsError
-from ferlib.pretrained import PRETRAINED_PATH
+from ferlib.pretrained import PRETRAINED_PATH, model_file
 from ferlib.training import RUN_FILES, run_state, train
 
 from synthetic import make_kaggle_layout
@@ -130,6 +130,27 @@ def test_an_unfinished_run_resumes_only_with_its_own_settings(real_dataset: FER2
     with pytest.raises(RunExistsError, match="unfinished run"):
         train(other, data=real_dataset, verbose=0)
     assert (tmp_path / "backup").is_dir()
+
+
+def test_a_run_resumes_only_against_the_teacher_file_it_began_with(
+    real_dataset: FER2013, tmp_path: Path
+) -> None:
+    from ferlib.errors import TrainingInterrupted
+    from ferlib.training import InterruptAfter
+
+    teacher, out = tmp_path / "teacher.keras", tmp_path / "run"
+    shutil.copy(PRETRAINED_PATH, teacher)
+    config = TrainConfig(architecture="minimal", epochs=2, batch_size=32, limit=128, backup_every_batches=2,
+                         teacher=str(teacher), output_dir=str(out))  # fmt: skip
+    with pytest.raises(TrainingInterrupted):
+        train(config, data=real_dataset, callbacks=[InterruptAfter(3)], verbose=0)
+    assert json.loads((out / "teacher.json").read_text())["file"] == str(teacher)
+    shutil.copy(model_file("accurate"), teacher)  # another model under the same name
+    with pytest.raises(RunExistsError, match="began with another teacher file"):
+        train(config, data=real_dataset, verbose=0)
+    assert (out / "backup").is_dir()
+    shutil.copy(PRETRAINED_PATH, teacher)  # the same file again: the run resumes and finishes
+    assert train(config, data=real_dataset, verbose=0).card["epochs"] == 2
 
 
 def test_run_files_name_everything_a_run_writes(finished_run: Path) -> None:

@@ -31,7 +31,7 @@ from ferlib.card import read_card, write_card
 from ferlib.cluster import Cluster, barrier, is_chief, join
 from ferlib.config import TrainConfig
 from ferlib.data import FER2013, Split, load_fer2013
-from ferlib.distill import soft_targets, teacher_file, teacher_probabilities
+from ferlib.distill import file_fingerprint, soft_targets, teacher_file, teacher_probabilities
 from ferlib.io import atomic_path, write_text_atomic
 from ferlib.models import build_model, load_model_file
 from ferlib.pipeline import class_weights, make_dataset
@@ -40,8 +40,10 @@ from ferlib.training.cluster_checks import check_devices, check_for_cluster, clu
 from ferlib.training.run_card import run_card, update_finished_card
 from ferlib.training.run_folder import (
     best_logged,
+    check_teacher,
     epochs_in_backup,
     read_log,
+    record_teacher,
     remove_run,
     repair_backup,
     run_state,
@@ -95,8 +97,12 @@ def train(
         if is_chief():
             update_finished_card(out, config)
         return _finished(out)
-    if config.teacher is not None:
-        teacher_file(config.teacher)  # before the data loads: a wrong path fails at once
+    teacher: tuple[Path, str] | None = None  # its file and fingerprint
+    if config.teacher is not None:  # before the data loads: a wrong path or a changed file fails at once
+        teacher_path = teacher_file(config.teacher)
+        teacher = (teacher_path, file_fingerprint(teacher_path))
+        if state == "resume":
+            check_teacher(out, teacher[1])
 
     data = data or load_fer2013(config.data_dir)
     training, validation = _limited(data.training, config.limit, config.seed), data.public_test
@@ -117,6 +123,8 @@ def train(
         repair_backup(out / "backup")
         out.mkdir(parents=True, exist_ok=True)
         write_text_atomic(out / "config.json", json.dumps(asdict(config), indent=2) + "\n")
+        if teacher is not None:
+            record_teacher(out, *teacher)
     barrier("ferlib: run folder ready")
 
     keras.utils.set_random_seed(config.seed)

@@ -1,7 +1,8 @@
 """A run's output folder: what ``train`` finds there (``run_state``), the settings saved in it, the
 Keras backup it resumes from and the epoch log.
 
-The folder holds ``config.json`` (the settings), ``backup/`` (Keras' ``BackupAndRestore`` state, two
+The folder holds ``config.json`` (the settings), ``teacher.json`` (a distillation run's teacher file and
+its hash), ``backup/`` (Keras' ``BackupAndRestore`` state, two
 generations), ``best.keras`` (the best epoch on PublicTest), ``log.csv`` (one row per epoch),
 ``clock.json`` (wall time and batches so far) and, once finished, ``model.keras`` with its card
 ``model.json``. This module reads and repairs those files; it trains nothing.
@@ -24,13 +25,14 @@ import h5py
 from ferlib.config import TrainConfig
 from ferlib.data import FER2013
 from ferlib.errors import RunExistsError
-from ferlib.io import atomic_path
+from ferlib.io import atomic_path, write_text_atomic
 
 #: Everything a run writes into its output folder.
 #: What ``train`` does with a run folder: start it, resume it, leave it (finished) or start it again.
 RunState = Literal["new", "resume", "finished", "overwrite"]
 
-RUN_FILES = ("config.json", "backup", "best.keras", "log.csv", "clock.json", "model.keras", "model.json")
+RUN_FILES = ("config.json", "teacher.json", "backup", "best.keras", "log.csv", "clock.json", "model.keras",
+             "model.json")  # fmt: skip
 #: Settings that may differ when a run is resumed: where the data is, how often to back up, what to report.
 _RESUMABLE_CHANGES = frozenset({"output_dir", "data_dir", "backup_every_batches", "report_private_test"})
 
@@ -42,7 +44,7 @@ def run_state(out: Path, config: TrainConfig, *, overwrite: bool = False) -> Run
     resume from) and ``overwrite`` is False. Reads the folder only.
     """
     present = [name for name in RUN_FILES if (out / name).exists()]
-    if not present or (present == ["config.json"] and _saved_config(out) == config):
+    if not present or (set(present) <= {"config.json", "teacher.json"} and _saved_config(out) == config):
         return "new"
     if overwrite:
         return "overwrite"
@@ -80,6 +82,28 @@ def _differences(saved: TrainConfig, config: TrainConfig) -> list[str]:
         for name in now
         if name not in _RESUMABLE_CHANGES and before[name] != now[name]
     ]
+
+
+def record_teacher(out: Path, teacher: Path, fingerprint: str) -> None:
+    """Keep in ``out/teacher.json`` which teacher file (``fingerprint``: its hash) the run's targets
+    come from, so that resuming against a changed file is refused (``check_teacher``)."""
+    write_text_atomic(
+        out / "teacher.json", json.dumps({"file": str(teacher), "fingerprint": fingerprint}) + "\n"
+    )
+
+
+def check_teacher(out: Path, fingerprint: str) -> None:
+    """Refuse to resume a run whose teacher file has changed since it began: its soft targets would
+    change halfway. A run begun before ferlib recorded its teacher is taken on trust."""
+    try:
+        saved = json.loads((out / "teacher.json").read_text())["fingerprint"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    if saved != fingerprint:
+        raise RunExistsError(
+            f"{out} began with another teacher file (fingerprint {saved}, this one's {fingerprint}); give "
+            "the same teacher, choose another output folder, or pass --overwrite to start again"
+        )
 
 
 def settings_fingerprint(config: TrainConfig, data: FER2013) -> str:
