@@ -7,7 +7,7 @@
 #  2. baseline_20ep: the same budget with the default augmentation, to compare with 1 on PublicTest.
 #  3. crop44_deep_distilled_60ep: the long run the short ones pointed to: ferlib_deep on random crops,
 #     distilled from the shipped `accurate` ensemble, 60 epochs on the same cosine schedule.
-#     It read 0.6807 on PublicTest (0.6916 over ten crops), short of the default's 0.6818, but averaged
+#     It read 0.6807 on PublicTest (0.6913 over ten crops), short of the default's 0.6818, but averaged
 #     with the default it reads 0.7038 (benchmarks/ensemble_members.py): the crops made it differ.
 #     Its teacher was the four-network `accurate` of 0.5.0, kept in git history; the pair has been
 #     `accurate` since (docs/model-card.md).
