@@ -13,6 +13,7 @@ import keras
 import numpy as np
 import pytest
 
+from ferlib import evaluation
 from ferlib.data import FER2013, Split
 from ferlib.errors import ModelFileError
 from ferlib.evaluation import InputAdapter, evaluate, predict_proba, tta_views
@@ -101,6 +102,17 @@ def test_tta_averages_twelve_flipped_and_cropped_views(subset: Split) -> None:
     model = brightness_model()
     expected = np.mean([model.predict(v[..., None].astype("float32"), verbose=0) for v in views], axis=0)
     np.testing.assert_allclose(predict_proba(model, faces, tta=True), expected, rtol=1e-5)
+
+
+def test_views_built_a_chunk_of_faces_at_a_time_give_the_same_probabilities(
+    subset: Split, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    faces, model = subset.images[:10], brightness_model()
+    whole = predict_proba(model, faces, tta=True), predict_proba(model, faces)
+    monkeypatch.setattr(evaluation, "TTA_CHUNK", 3)  # chunks of 3, 3, 3 and 1 faces
+    np.testing.assert_allclose(predict_proba(model, faces, tta=True, progress=True), whole[0], rtol=1e-6)
+    assert "48/48" in capsys.readouterr().err  # 12 views of each of the four chunks
+    np.testing.assert_allclose(predict_proba(model, faces), whole[1], rtol=1e-6)
 
 
 def test_a_progress_bar_counts_the_views_and_changes_nothing(
