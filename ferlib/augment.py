@@ -32,7 +32,8 @@ IMAGE_DATA_GENERATOR_EQUIVALENTS: dict[str, str] = {
 
 
 def build_augmentation(config: AugmentConfig | None = None, *, seed: int | None = None) -> keras.Sequential:
-    """A ``keras.Sequential`` of preprocessing layers applying ``config``'s random transforms."""
+    """A ``keras.Sequential`` of preprocessing layers applying ``config``'s random transforms of the
+    faces alone; ``config.mixup``, which blends targets too, is ``make_dataset``'s."""
     config = config or AugmentConfig()
     steps: list[layers.Layer] = []
     if config.horizontal_flip:

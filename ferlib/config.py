@@ -90,6 +90,8 @@ AUGMENT_SETTINGS: dict[str, Setting] = {
     "horizontal_flip": Setting(bool, "mirror half of the faces"),
     "erasing": Setting(float, "random-erasing probability (Zhong et al. 2017)", low=0, high=1,
                        flag="--erasing"),
+    "mixup": Setting(float, "mixup's alpha: blend each face and its target with another's (Zhang et al. "
+                     "2018); 0 is off", low=0, high=1, flag="--mixup"),
 }  # fmt: skip
 
 
@@ -104,6 +106,10 @@ class AugmentConfig:
     # Probability of blanking a random rectangle (up to a third of the face) with noise: Random Erasing,
     # Zhong et al. 2017. It makes the network use the whole face, not one feature; off by default.
     erasing: float = 0.0
+    # Mixup (Zhang et al. 2018): each training face becomes w * itself + (1 - w) * another face of its
+    # batch, and its target the same blend of the two, with w drawn from Beta(mixup, mixup). It blends
+    # targets, so the pipeline applies it (``ferlib.pipeline.make_dataset``), not ``build_augmentation``.
+    mixup: float = 0.0
 
     def __post_init__(self) -> None:
         _check_fields(self, AUGMENT_SETTINGS)

@@ -28,13 +28,16 @@ def make_dataset(
     seed: int | None = None,
     drop_remainder: bool = False,
     targets: np.ndarray | None = None,
+    mixup: float = 0.0,
 ) -> tf.data.Dataset:
     """Batches of ``(images, labels)`` from a ``Split`` or an ``(images, labels)`` pair.
 
     ``shuffle`` reshuffles every epoch; ``augment`` (for example ``ferlib.augment`` layers) is applied
     per batch with ``training=True``; ``one_hot`` gives float one-hot labels (needed for label
     smoothing) instead of integer indices; ``targets`` (N, 7) replaces the labels by soft targets
-    (distillation, ``ferlib.distill``). Batches are prefetched so the model never waits for data.
+    (distillation, ``ferlib.distill``). ``mixup`` (alpha, 0 off) then blends each face and its target
+    with another's of the same batch (``keras.layers.MixUp``); it needs ``one_hot`` or ``targets``.
+    Batches are prefetched so the model never waits for data.
     """
     images, labels = (data.images, data.labels) if isinstance(data, Split) else data
     images = np.asarray(images)
@@ -49,6 +52,8 @@ def make_dataset(
         )
     if batch_size < 1:
         raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
+    if mixup and not one_hot and targets is None:
+        raise ConfigError("mixup blends targets: ask for one_hot labels or give soft targets")
     if targets is not None and targets.shape != (len(labels), NUM_CLASSES):
         raise DatasetFormatError(f"targets of shape {targets.shape} for {len(labels)} images")
 
@@ -61,12 +66,16 @@ def make_dataset(
     # Keras' preprocessing layers run on TensorFlow inside tf.data whatever the backend, but a Sequential
     # of them does not under JAX: its layers are called one by one.
     steps = augment.layers if isinstance(augment, keras.Sequential) else [augment] if augment else []
+    mix = keras.layers.MixUp(alpha=mixup, seed=seed, dtype="float32") if mixup else None
 
     def prepare(batch_images: tf.Tensor, batch_labels: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         x = tf.cast(batch_images, tf.float32)[..., tf.newaxis]
         for step in steps:
             x = step(x, training=True)
         y = tf.one_hot(batch_labels, NUM_CLASSES) if one_hot and targets is None else batch_labels
+        if mix is not None:
+            mixed = mix({"images": x, "labels": y}, training=True)
+            x, y = mixed["images"], mixed["labels"]
         return x, y
 
     return dataset.map(prepare, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)

@@ -10,7 +10,7 @@ import pytest
 from ferlib.data import download as download_module
 from ferlib.data import find_duplicates, load_fer2013, resolve_data_dir
 from ferlib.data.cache import cache_path
-from ferlib.errors import DownloadError
+from ferlib.errors import ConfigError, DownloadError
 
 from synthetic import make_kaggle_layout, synthetic_face, write_image
 
@@ -126,6 +126,23 @@ def test_pipeline_batches_and_class_weights(tmp_path: Path) -> None:
     )
 
 
+def test_mixup_blends_each_face_and_its_target_with_the_same_weight() -> None:
+    from ferlib.pipeline import make_dataset
+
+    # Every face of class k is flat grey at 30 * k, so a blended face's grey is its target's mean grey.
+    labels = np.arange(64) % 7
+    images = np.repeat((30 * labels).astype(np.uint8), 48 * 48).reshape(64, 48, 48)
+    x, y = (t.numpy() for t in next(iter(make_dataset((images, labels), batch_size=64, one_hot=True,
+                                                      mixup=0.4, seed=3))))  # fmt: skip
+    np.testing.assert_allclose(y.sum(axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(x[:, :, :, 0].std(axis=(1, 2)), 0, atol=1e-3)  # blended whole faces
+    np.testing.assert_allclose(x[:, 0, 0, 0], y @ (30.0 * np.arange(7)), rtol=1e-4, atol=1e-3)
+    assert (y.max(axis=1) < 0.9).sum() > 10  # most faces really blended, with weights that vary
+    soft = np.full((64, 7), 1 / 7, dtype=np.float32)
+    _, y_soft = next(iter(make_dataset((images, labels), batch_size=64, targets=soft, mixup=0.4)))
+    np.testing.assert_allclose(y_soft.numpy(), soft, rtol=1e-5)  # a blend of equal targets is that target
+
+
 def test_pipeline_rejects_bad_arrays() -> None:
     from ferlib.pipeline import make_dataset
 
@@ -135,3 +152,5 @@ def test_pipeline_rejects_bad_arrays() -> None:
         make_dataset((np.zeros((2, 48, 48)), np.zeros(3)))
     with pytest.raises(ValueError, match=r"labels must lie in 0\.\.6"):
         make_dataset((np.zeros((1, 48, 48)), np.array([7])))
+    with pytest.raises(ConfigError, match="mixup blends targets"):
+        make_dataset((np.zeros((1, 48, 48)), np.array([3])), mixup=0.2)

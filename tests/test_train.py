@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import keras
@@ -18,10 +18,11 @@ import pytest
 
 from ferlib.card import REQUIRED_FIELDS, read_card
 from ferlib.cli import main
-from ferlib.config import TrainConfig
+from ferlib.config import AugmentConfig, TrainConfig
 from ferlib.data import FER2013
 from ferlib.models import MODELS
 from ferlib.training import InterruptAfter, TrainingInterrupted, clock_learning_rate, train
+from ferlib.training.loop import training_pipeline
 
 
 @pytest.mark.parametrize("architecture", list(MODELS))
@@ -79,13 +80,24 @@ def test_train_command_passes_augmentation_flags_into_the_card(
 ) -> None:  # fmt: skip
     monkeypatch.setenv("FERLIB_CACHE_DIR", str(real_cache_dir))
     common = ["train", "--arch", "minimal", "--epochs", "1", "--limit", "128", "--data", str(fer2013_dir)]
-    assert main([*common, "--erasing", "0.5", "--shift", "0.2", "--out", str(tmp_path / "a")]) == 0
+    flags = ["--erasing", "0.5", "--shift", "0.2", "--mixup", "0.2"]
+    assert main([*common, *flags, "--out", str(tmp_path / "a")]) == 0
     augment = read_card(tmp_path / "a" / "model.keras")["config"]["augment"]
     assert augment == {
-        "rotation_degrees": 10.0, "shift": 0.2, "zoom": 0.1, "horizontal_flip": True, "erasing": 0.5
+        "rotation_degrees": 10.0, "shift": 0.2, "zoom": 0.1, "horizontal_flip": True, "erasing": 0.5,
+        "mixup": 0.2,
     }  # fmt: skip
     assert main([*common, "--no-augment", "--out", str(tmp_path / "b")]) == 0
     assert read_card(tmp_path / "b" / "model.keras")["config"]["augment"] is None
+
+
+def test_a_mixup_run_trains_on_blended_targets(real_dataset: FER2013) -> None:
+    still = AugmentConfig(rotation_degrees=0, shift=0, zoom=0, horizontal_flip=False)
+    training = real_dataset.training.subset(np.arange(0, 28_160, 110))  # every class (sorted by class)
+    for mixup, blended in ((0.0, False), (0.4, True)):
+        config = TrainConfig(augment=replace(still, mixup=mixup), batch_size=256)
+        _, targets = next(iter(training_pipeline(config, training)))
+        assert (targets.numpy().max(axis=1) < 0.99).any() == blended
 
 
 def _wait_for(condition: Callable[[], bool], timeout: float) -> bool:

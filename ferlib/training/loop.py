@@ -259,6 +259,7 @@ def training_pipeline(
         seed=config.seed,
         targets=targets,
         drop_remainder=drop_remainder,
+        mixup=config.augment.mixup if config.augment else 0.0,
     )
 
 
