@@ -207,6 +207,11 @@ class TrainConfig:
         _check_fields(self, TRAIN_SETTINGS)
         if self.distill_tta and self.teacher is None:
             raise ConfigError("distill_tta (--teacher-tta) averages a teacher's views: give a teacher too")
+        if self.use_class_weights and (self.teacher is not None or (self.augment and self.augment.mixup)):
+            # Keras weighs a soft target by its largest class alone, so a 0.51/0.49 blend of two faces
+            # would take one class's weight or the other's: refused rather than silently skewed.
+            raise ConfigError("use_class_weights (--class-weights) needs one-hot targets: drop it, --teacher "
+                              "or --mixup")  # fmt: skip
 
     def summary(self) -> str:
         """The settings one per line, the augmentation's on one line of its own: for people to read."""

@@ -52,6 +52,8 @@ def make_dataset(
         )
     if batch_size < 1:
         raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
+    if mixup < 0:
+        raise ConfigError(f"mixup must be a number >= 0 (0 is off), got {mixup}")
     if mixup and not one_hot and targets is None:
         raise ConfigError("mixup blends targets: ask for one_hot labels or give soft targets")
     if targets is not None and targets.shape != (len(labels), NUM_CLASSES):
@@ -76,7 +78,7 @@ def make_dataset(
         if mix is not None:
             mixed = mix({"images": x, "labels": y}, training=True)
             x, y = mixed["images"], mixed["labels"]
-        return x, y
+        return tf.cast(x, tf.float32), y  # augmentation layers compute in bfloat16 under mixed precision
 
     return dataset.map(prepare, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 

@@ -138,9 +138,11 @@ def test_mixup_blends_each_face_and_its_target_with_the_same_weight() -> None:
     np.testing.assert_allclose(x[:, :, :, 0].std(axis=(1, 2)), 0, atol=1e-3)  # blended whole faces
     np.testing.assert_allclose(x[:, 0, 0, 0], y @ (30.0 * np.arange(7)), rtol=1e-4, atol=1e-3)
     assert (y.max(axis=1) < 0.9).sum() > 10  # most faces really blended, with weights that vary
-    soft = np.full((64, 7), 1 / 7, dtype=np.float32)
-    _, y_soft = next(iter(make_dataset((images, labels), batch_size=64, targets=soft, mixup=0.4)))
-    np.testing.assert_allclose(y_soft.numpy(), soft, rtol=1e-5)  # a blend of equal targets is that target
+    soft = (0.9 * np.eye(7)[labels] + 0.1 / 7).astype(np.float32)  # a teacher's targets
+    x, y = (t.numpy() for t in next(iter(make_dataset((images, labels), batch_size=64, targets=soft,
+                                                      mixup=0.4, seed=3))))  # fmt: skip
+    np.testing.assert_allclose(x[:, 0, 0, 0], (y @ (30.0 * np.arange(7)) - 9) / 0.9, rtol=1e-4, atol=1e-2)
+    assert (y.max(axis=1) < 0.8).sum() > 10
 
 
 def test_pipeline_rejects_bad_arrays() -> None:
@@ -154,3 +156,5 @@ def test_pipeline_rejects_bad_arrays() -> None:
         make_dataset((np.zeros((1, 48, 48)), np.array([7])))
     with pytest.raises(ConfigError, match="mixup blends targets"):
         make_dataset((np.zeros((1, 48, 48)), np.array([3])), mixup=0.2)
+    with pytest.raises(ConfigError, match="mixup must be a number >= 0"):
+        make_dataset((np.zeros((1, 48, 48)), np.array([3])), one_hot=True, mixup=-0.2)

@@ -170,7 +170,14 @@ def test_every_train_setting_is_checked(field: str, value: object) -> None:
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("rotation_degrees", 181.0), ("shift", 1.0), ("zoom", -0.1), ("horizontal_flip", "no"), ("erasing", 2)],
+    [
+        ("rotation_degrees", 181.0),
+        ("shift", 1.0),
+        ("zoom", -0.1),
+        ("horizontal_flip", "no"),
+        ("erasing", 2),
+        ("mixup", 1.5),
+    ],
 )
 def test_every_augment_setting_is_checked(field: str, value: object) -> None:
     with pytest.raises(ConfigError, match=f"^{field} must be "):

@@ -62,6 +62,8 @@ def test_bad_config_is_refused() -> None:
         TrainConfig(optimizer="rmsprop")
     with pytest.raises(ValueError, match="precision must be one of"):
         TrainConfig(precision="int4")
+    with pytest.raises(ValueError, match=r"use_class_weights \(--class-weights\) needs one-hot targets"):
+        TrainConfig(use_class_weights=True, teacher="accurate")
 
 
 def test_config_read_back_from_a_card_equals_the_original() -> None:

@@ -7,6 +7,7 @@ import os
 import sys
 
 from ferlib.cluster import STRATEGIES
+from ferlib.errors import ConfigError
 
 
 class _DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -73,9 +74,14 @@ def add_train(commands: argparse._SubParsersAction) -> None:
 def _train(args: argparse.Namespace) -> int:
     from dataclasses import fields
 
-    from ferlib.config import AugmentConfig, TrainConfig
+    from ferlib.config import AUGMENT_SETTINGS, AugmentConfig, TrainConfig
 
     values = vars(args)
+    if args.no_augment:
+        given = [setting.flag for name, setting in AUGMENT_SETTINGS.items()
+                 if setting.flag and values.get(name) != getattr(AugmentConfig(), name)]  # fmt: skip
+        if given:
+            raise ConfigError(f"--no-augment turns off {', '.join(given)}: give one or the other")
     augment = None if args.no_augment else AugmentConfig(
         **{item.name: values[item.name] for item in fields(AugmentConfig) if item.name in values}
     )  # fmt: skip
