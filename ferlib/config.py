@@ -140,7 +140,9 @@ TRAIN_SETTINGS: dict[str, Setting] = {
                        low_open=True, optional=True, flag="--minutes"),
     "limit": Setting(int, "train on this many images only (quick runs)", low=1, optional=True,
                      flag="--limit"),
-    "seed": Setting(int, "random seed", low=0, flag="--seed"),
+    "seed": Setting(int, "seeds the first weights, the shuffling and the augmentation; the augmentation "
+                    "runs in parallel threads, so two runs with one seed still differ a little", low=0,
+                    flag="--seed"),
     "backup_every_batches": Setting(int, "back up the run every this many batches", low=1,
                                     flag="--backup-every"),
     "output_dir": Setting(str, "output folder; an unfinished run there resumes", flag="--out"),
