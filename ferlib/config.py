@@ -159,6 +159,9 @@ TRAIN_SETTINGS: dict[str, Setting] = {
     "distill_tta": Setting(bool, "average the teacher over its test-time views (flips and crops) before "
                            "blending (with --teacher): steadier targets, for 10-12 times the teacher's "
                            "one-off predictions", flag="--teacher-tta"),
+    "initial_model": Setting(str, "a model file or a shipped model's name, of the same architecture, "
+                             "whose weights the run starts from (fine-tuning: give a lower --lr)",
+                             optional=True, flag="--init"),
 }  # fmt: skip
 
 
@@ -202,6 +205,9 @@ class TrainConfig:
     # The teacher's probabilities averaged over ferlib.evaluation.tta_views, as its own TTA predictions
     # are: a steadier teacher; computed once (and cached) like the one-pass ones.
     distill_tta: bool = False
+    # Fine-tuning: the run starts from this model's weights (a file or a shipped model's name, of the
+    # same architecture) instead of random ones, e.g. the default model on other faces.
+    initial_model: str | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.augment, dict):

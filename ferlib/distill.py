@@ -20,21 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from ferlib.data.cache import cache_dir
-from ferlib.errors import ConfigError, DataQualityWarning, ModelFileError
+from ferlib.errors import ConfigError, DataQualityWarning
 from ferlib.io import atomic_path
 from ferlib.labels import NUM_CLASSES
-from ferlib.pretrained import model_file
-
-
-def teacher_file(teacher: str | os.PathLike[str]) -> Path:
-    """The teacher's model file (a shipped model's name resolved to its file); ``ModelFileError`` when
-    there is none, checked before a run loads its data."""
-    path = model_file(teacher)
-    if path.is_dir():
-        raise ModelFileError(f"{path}: a folder, not a teacher model file")
-    if not path.is_file():
-        raise ModelFileError(f"{path}: no such teacher model file")
-    return path
+from ferlib.pretrained import existing_model_file
 
 
 def teacher_probabilities(
@@ -48,7 +37,7 @@ def teacher_probabilities(
     teacher or a different set of faces is never mixed up with another's predictions. A damaged cache
     file is predicted again and replaced; a cache folder that cannot be written costs a warning only.
     """
-    teacher = teacher_file(teacher)
+    teacher = existing_model_file(teacher, "teacher model")
     mode = "-tta" if tta else ""
     path = (directory or cache_dir()) / f"teacher-{file_fingerprint(teacher)}-{_array_hash(faces)}{mode}.npy"
     cached = _read_cached(path, len(faces))

@@ -63,6 +63,17 @@ def model_file(model: str | os.PathLike[str] | None = None) -> Path:
     return path
 
 
+def existing_model_file(model: str | os.PathLike[str], role: str = "model") -> Path:
+    """``model_file(model)``, with ``ModelFileError`` naming ``role`` ("teacher model", "starting model") when
+    it is a folder or no file: checked before a run loads its data."""
+    path = model_file(model)
+    if path.is_dir():
+        raise ModelFileError(f"{path}: a folder, not a {role} file")
+    if not path.is_file():
+        raise ModelFileError(f"{path}: no such {role} file")
+    return path
+
+
 def resolve_model(model: str | os.PathLike[str] | None = None) -> Predictor:
     """A shipped model by name (``None``: the default), else the ``.keras`` or ``.tflite`` file ``model``."""
     return load_model_file(model_file(model))

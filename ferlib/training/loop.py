@@ -31,10 +31,12 @@ from ferlib.card import read_card, write_card
 from ferlib.cluster import Cluster, barrier, is_chief, join
 from ferlib.config import TrainConfig
 from ferlib.data import FER2013, Split, load_fer2013
-from ferlib.distill import file_fingerprint, soft_targets, teacher_file, teacher_probabilities
+from ferlib.distill import file_fingerprint, soft_targets, teacher_probabilities
+from ferlib.errors import ModelFileError
 from ferlib.io import atomic_path, write_text_atomic
 from ferlib.models import build_model, load_model_file
 from ferlib.pipeline import class_weights, make_dataset
+from ferlib.pretrained import existing_model_file
 from ferlib.training.callbacks import Clock, TimeBudget, standard_callbacks
 from ferlib.training.cluster_checks import check_devices, check_for_cluster, cluster_replicas
 from ferlib.training.run_card import run_card, update_finished_card
@@ -99,10 +101,13 @@ def train(
         return _finished(out)
     teacher: tuple[Path, str] | None = None  # its file and fingerprint
     if config.teacher is not None:  # before the data loads: a wrong path or a changed file fails at once
-        teacher_path = teacher_file(config.teacher)
+        teacher_path = existing_model_file(config.teacher, "teacher model")
         teacher = (teacher_path, file_fingerprint(teacher_path))
         if state == "resume":
             check_teacher(out, teacher[1])
+    # A run that resumes takes its weights from its backup; one that starts takes them from here.
+    starting = state != "resume" or not (out / "backup").is_dir()
+    initial = initial_weights(config) if starting else None
 
     data = data or load_fer2013(config.data_dir)
     training, validation = _limited(data.training, config.limit, config.seed), data.public_test
@@ -131,7 +136,8 @@ def train(
     previous_policy = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy(config.precision)
     try:
-        model = _fit(config, out, training, validation, targets, strategy, callbacks or [], verbose, cluster)
+        model = _fit(config, out, training, validation, targets, initial, strategy, callbacks or [], verbose,
+                     cluster)  # fmt: skip
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
     if is_chief():
@@ -162,6 +168,7 @@ def _fit(
     training: Split,
     validation: Split,
     targets: np.ndarray | None,
+    initial: list[np.ndarray] | None,
     strategy: tf.distribute.Strategy | None,
     extra_callbacks: list[keras.callbacks.Callback],
     verbose: int | str,
@@ -178,6 +185,8 @@ def _fit(
     steps = len(training) // config.batch_size if whole else int(np.ceil(len(training) / config.batch_size))
     with contextlib.nullcontext() if cluster else (strategy or tf.distribute.get_strategy()).scope():
         model = compiled_model(config, steps_per_epoch=steps)
+        if initial is not None:
+            model.set_weights(initial)
     train_ds = training_pipeline(config, training, targets, drop_remainder=whole)
     val_batch = min(256 // replicas, len(validation) // replicas) * replicas
     val_ds = make_dataset(validation, batch_size=val_batch, one_hot=True, drop_remainder=whole)
@@ -232,6 +241,24 @@ def _fit(
         with atomic_path(out / "model.keras") as tmp:
             final.save(tmp)
     return final
+
+
+def initial_weights(config: TrainConfig) -> list[np.ndarray] | None:
+    """The weights of ``config.initial_model`` for a fine-tuning run (None without one), checked
+    against the run's network before any data loads: ``ModelFileError`` for a model whose weights do
+    not fit it (another architecture), or one that is not a Keras model."""
+    if config.initial_model is None:
+        return None
+    path = existing_model_file(config.initial_model, "starting model")
+    source = load_model_file(path)
+    network = f"{config.architecture}" + (f" with --crop {config.crop}" if config.crop else "")
+    if not isinstance(source, keras.Model):
+        raise ModelFileError(f"{path}: not a Keras model, so its weights cannot start a {network} run")
+    weights = [np.asarray(weight) for weight in source.get_weights()]
+    shapes = [tuple(weight.shape) for weight in build_model(config.architecture, crop=config.crop).weights]
+    if [weight.shape for weight in weights] != shapes:
+        raise ModelFileError(f"{path}: its weights do not fit {network}; start from a model built alike")
+    return weights
 
 
 def compiled_model(config: TrainConfig, steps_per_epoch: int) -> keras.Model:

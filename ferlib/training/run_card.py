@@ -52,7 +52,7 @@ def run_card(
         "private_test_accuracy": _accuracy(model, data.private_test) if config.report_private_test else None,
         "config": asdict(config),
     }
-    # what the model cost in all: this run plus, for a distilled student, its teacher (and its members)
+    # what the model cost in all: this run plus its teacher's (and members') and its initial model's runs
     runs = _training_runs(config, card)
     return {**card, "training_runs": runs, "total_wall_seconds": total_seconds(runs)}
 
@@ -87,14 +87,14 @@ def _add_private_test(out: Path, config: TrainConfig, card: dict[str, Any]) -> N
 
 
 def _training_runs(config: TrainConfig, card: dict[str, Any]) -> list[dict[str, Any]] | None:
-    """The run that ``card`` describes and, for a distilled student, its teacher's runs
-    (``ferlib.card.training_runs``): ``None`` if the teacher's cost is unknown (no card beside it, or
-    one without the breakdown)."""
-    own = [own_run(card)]
-    if config.teacher is None:
-        return own
-    teacher = model_file(config.teacher)
-    return merge_runs(own, training_runs(read_card(teacher)) if card_path(teacher).is_file() else None)
+    """The run that ``card`` describes and the runs of its teacher (a distilled student) and of the
+    model it started from (fine-tuning) (``ferlib.card.training_runs``): ``None`` if one of their
+    costs is unknown (no card beside it, or one without the breakdown)."""
+    sources = [model_file(source) for source in (config.teacher, config.initial_model) if source is not None]
+    return merge_runs(
+        [own_run(card)],
+        *(training_runs(read_card(source)) if card_path(source).is_file() else None for source in sources),
+    )
 
 
 def _accuracy(model: keras.Model, split: Split) -> float:
