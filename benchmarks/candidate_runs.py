@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ferlib.config import AugmentConfig
+from ferlib.config import AugmentConfig, TrainConfig
 from ferlib.data import load_fer2013
 from ferlib.io import write_text_atomic
 from ferlib.models import DEFAULT_ARCHITECTURE
@@ -42,6 +42,10 @@ def describe(config: dict) -> str:
                 if value != defaults[key] and not isinstance(value, bool)]  # fmt: skip
     if config.get("label_smoothing"):
         changes.append(f"label smoothing {config['label_smoothing']:g}")
+    if config["learning_rate"] != TrainConfig.learning_rate:
+        changes.append(f"peak learning rate {config['learning_rate']:g}")
+    if config.get("initial_model"):
+        changes.append(f"started from {Path(config['initial_model']).stem}")
     if config.get("teacher"):
         views = ", over its test-time views" if config.get("distill_tta") else ""
         changes.append(f"distilled from {Path(config['teacher']).stem} (T {config['distill_temperature']:g}, "
