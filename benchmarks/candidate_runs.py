@@ -60,6 +60,13 @@ def tta_accuracy(name: str, labels: np.ndarray) -> float | None:
     return round(float(np.mean(np.load(stored).argmax(axis=1) == labels)), 4) if stored.exists() else None
 
 
+def minutes_in_all(card: dict) -> float | None:
+    """The minutes of the run and of every run behind it (a teacher's, a starting model's), None where
+    one of them is unknown."""
+    total = card.get("total_wall_seconds", card["wall_seconds"])
+    return None if total is None else round(total / 60, 1)
+
+
 def main() -> None:
     public_labels = load_fer2013(progress=False).public_test.labels
     rows = []
@@ -72,7 +79,7 @@ def main() -> None:
             "command": card["command"],
             "epochs": card["epochs"],
             "minutes": round(card["wall_seconds"] / 60, 1),
-            "minutes_with_teacher": round(card.get("total_wall_seconds", card["wall_seconds"]) / 60, 1),
+            "minutes_with_teacher": minutes_in_all(card),
             "training_accuracy_last_epoch": round(float(last_epoch["accuracy"]), 4),
             "public_test_accuracy": round(card["public_test_accuracy"], 4),
             "public_test_tta": tta_accuracy(card_path.stem, public_labels),

@@ -15,11 +15,12 @@ same settings on the same data; otherwise every one of them stops with one ``Clu
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -238,6 +239,20 @@ def join(cluster: Cluster, settings: str) -> None:
     import jax
 
     keras.distribution.set_distribution(keras.distribution.DataParallel(devices=jax.devices()))
+
+
+@contextlib.contextmanager
+def local_models() -> Iterator[None]:
+    """Models built or loaded inside (a teacher, a starting model) stay on this process's own devices
+    rather than being spread by the cluster's ``DataParallel``: each process uses them on its own."""
+    import keras
+
+    previous = keras.distribution.distribution()
+    keras.distribution.set_distribution(None)
+    try:
+        yield
+    finally:
+        keras.distribution.set_distribution(previous)
 
 
 def is_chief() -> bool:

@@ -243,6 +243,25 @@ def test_two_processes_train_the_same_model_as_one(
     assert np.abs(one - two).max() < 1e-2
 
 
+def test_two_processes_start_from_a_model_and_distil_from_a_teacher(
+    fer2013_dir: Path, real_cache_dir: Path, tmp_path: Path
+) -> None:
+    import numpy as np
+
+    finish(start_workers(tmp_path / "first", free_port(), 1, fer2013_dir, real_cache_dir,
+                         ["--epochs", "1", "--limit", "512"]))  # fmt: skip
+    first = str(tmp_path / "first" / "model.keras")
+    # Models load only once JAX's runtime has started, on each process's own devices; a learning rate
+    # too small to move the weights shows the run started from the given ones.
+    still = ["--epochs", "1", "--limit", "512", "--lr", "1e-9", "--weight-decay", "0", "--seed", "1"]
+    run = [*still, "--init", first, "--teacher", first]
+    outputs = finish(start_workers(tmp_path / "tuned", free_port(), 2, fer2013_dir, real_cache_dir, run))
+    assert all("PublicTest accuracy" in output for output in outputs)
+    tuned = np.array(predictions(tmp_path / "tuned" / "model.keras", fer2013_dir, real_cache_dir))
+    started = np.array(predictions(tmp_path / "first" / "model.keras", fer2013_dir, real_cache_dir))
+    assert np.abs(tuned - started).max() < 1e-4
+
+
 def test_a_killed_worker_resumes_from_the_backup(
     fer2013_dir: Path, real_cache_dir: Path, tmp_path: Path
 ) -> None:

@@ -3,7 +3,8 @@ weights, refuses one that does not fit before the data loads, and counts that mo
 
 from __future__ import annotations
 
-from dataclasses import replace
+import json
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +56,22 @@ def test_a_resumed_fine_tuning_run_needs_its_initial_model_no_more(
         train(config, data=real_dataset, callbacks=[InterruptAfter(3)], verbose=0)
     (tmp_path / "first.keras").unlink()  # the backup holds the weights now
     assert len(train(config, data=real_dataset, verbose=0).history) == 2
+
+
+def test_a_run_whose_backup_cannot_be_read_starts_from_its_starting_model(
+    real_dataset: FER2013, tmp_path: Path
+) -> None:
+    first = train(_config(tmp_path / "first"), data=real_dataset, verbose=0)
+    config = _config(tmp_path / "killed", initial_model=str(first.model_path), learning_rate=1e-9,
+                     weight_decay=0.0, seed=1)  # fmt: skip
+    # Killed while Keras wrote its first backup: a config, and a backup folder with nothing to restore.
+    (tmp_path / "killed" / "backup").mkdir(parents=True)
+    (tmp_path / "killed" / "config.json").write_text(json.dumps(asdict(config)))
+    (tmp_path / "killed" / "backup" / "latest.weights.h5").write_bytes(b"half-written")
+    with pytest.warns(UserWarning, match="no readable backup"):
+        tuned = train(config, data=real_dataset, verbose=0)
+    for started, trained in zip(first.model.get_weights(), tuned.model.get_weights(), strict=True):
+        np.testing.assert_allclose(trained, started, atol=1e-6)
 
 
 @pytest.mark.parametrize(

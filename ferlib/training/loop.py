@@ -28,7 +28,7 @@ import tensorflow as tf
 
 from ferlib.augment import build_augmentation
 from ferlib.card import read_card, write_card
-from ferlib.cluster import Cluster, barrier, is_chief, join
+from ferlib.cluster import Cluster, barrier, is_chief, join, local_models
 from ferlib.config import TrainConfig
 from ferlib.data import FER2013, Split, load_fer2013
 from ferlib.distill import file_fingerprint, soft_targets, teacher_probabilities
@@ -41,6 +41,7 @@ from ferlib.training.callbacks import Clock, TimeBudget, standard_callbacks
 from ferlib.training.cluster_checks import check_devices, check_for_cluster, cluster_replicas
 from ferlib.training.run_card import run_card, update_finished_card
 from ferlib.training.run_folder import (
+    backup_restorable,
     best_logged,
     check_teacher,
     epochs_in_backup,
@@ -105,22 +106,32 @@ def train(
         teacher = (teacher_path, file_fingerprint(teacher_path))
         if state == "resume":
             check_teacher(out, teacher[1])
-    # A run that resumes takes its weights from its backup; one that starts takes them from here.
-    starting = state != "resume" or not (out / "backup").is_dir()
-    initial = initial_weights(config) if starting else None
+    # A run that resumes takes its weights from its backup (if any can be read); one that starts takes
+    # them from its starting model, checked here before the data loads (on a cluster, where no model may
+    # be built before JAX's runtime starts, the file only).
+    starting = state != "resume" or not backup_restorable(out / "backup")
+    start = None
+    if starting and config.initial_model is not None:
+        start = existing_model_file(config.initial_model, "starting model")
+    initial = initial_weights(config) if start is not None and cluster is None else None
 
     data = data or load_fer2013(config.data_dir)
     training, validation = _limited(data.training, config.limit, config.seed), data.public_test
     if config.limit:
         validation = _limited(validation, max(config.limit // 4, 64), config.seed)
-    targets = _distillation_targets(config, training)
     if cluster is not None:
         check_for_cluster(config, cluster, strategy)
         # Every process must also find the same run in the folder (it must be shared): same state, same
-        # epochs done, or they would train different numbers of steps.
+        # epochs done, or they would train different numbers of steps; and the same teacher and starting
+        # model files.
         progress = f"{state} after {epochs_in_backup(out / 'backup')} epochs"
-        join(cluster, settings_fingerprint(config, data) + progress)
+        files = [teacher[1] if teacher else "", file_fingerprint(start) if start else ""]
+        join(cluster, settings_fingerprint(config, data) + progress + " ".join(files))
         check_devices(config)
+    with local_models():
+        targets = _distillation_targets(config, training)
+        if start is not None and initial is None:
+            initial = initial_weights(config)
 
     if is_chief():
         if state == "overwrite":

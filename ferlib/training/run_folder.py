@@ -132,6 +132,14 @@ def _backup_readable(weights: Path, metadata: Path) -> bool:
     return True
 
 
+def backup_restorable(backup: Path) -> bool:
+    """Whether ``backup`` holds a generation a resumed run can restore: the newest, or the one before."""
+    weights, metadata = backup / "latest.weights.h5", backup / "training_metadata.json"
+    return _backup_readable(weights, metadata) or _backup_readable(
+        Path(f"{weights}.bkp"), Path(f"{metadata}.bkp")
+    )
+
+
 def repair_backup(backup: Path) -> None:
     """Fall back to the previous backup generation when the newest is damaged (a kill while writing).
 
