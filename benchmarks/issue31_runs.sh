@@ -18,6 +18,9 @@
 #  5. That triple as the teacher, averaged over its test-time views (--teacher-tta), of a student on the
 #     default's own recipe (48-px faces, the default augmentation with erasing on a quarter of the faces,
 #     76 epochs: what its 125 minutes held), another seed: the default's recipe with a stronger teacher.
+#  6. A short comparison before the last long run: the shipped default fine-tuned (--init default) from
+#     that same teacher over its views, 20 epochs at a fifth of the peak learning rate, another seed.
+#     Its teacher's predictions are step 5's, cached, so it costs its 20 epochs only.
 set -u
 RUNS="${RUNS:-$HOME/ferlib-runs}"
 mkdir -p "$RUNS" "$RUNS/ensembles"
@@ -45,3 +48,6 @@ TRIPLE="$RUNS/ensembles/default_crop44_erasing.keras"
 [ -f "$TRIPLE" ] && nice -n 19 ferlib train --arch ferlib_deep --erasing 0.25 --epochs 76 --seed 1 \
   --teacher "$TRIPLE" --teacher-tta --precision mixed_bfloat16 \
   --out "$RUNS/deep_erasing_distilled_triple_tta_76ep" >> "$RUNS/deep_erasing_distilled_triple_tta_76ep.out" 2>&1 || true
+[ -f "$TRIPLE" ] && nice -n 19 ferlib train --arch ferlib_deep --init default --erasing 0.25 --lr 0.01 \
+  --epochs 20 --seed 2 --teacher "$TRIPLE" --teacher-tta --precision mixed_bfloat16 \
+  --out "$RUNS/default_finetuned_triple_tta_20ep" >> "$RUNS/default_finetuned_triple_tta_20ep.out" 2>&1 || true
