@@ -4,7 +4,8 @@ Copies the run's card (``model.json``) and epoch log into ``benchmarks/results/c
 ``NAME_log.csv``, and stores its predictions as float16 in ``benchmarks/results/predictions/``:
 ``NAME_PublicTest.npy`` (one pass), ``NAME_PublicTest_tta.npy`` (test-time views; the ten crops for a
 network trained on random crops) and ``NAME_Training.npy`` (one pass over the 28,709 Training faces, under
-1 MB, so a teacher's soft targets can be rebuilt from the repository). PrivateTest is not touched.
+1 MB, so a teacher's soft targets can be rebuilt from the repository: ``ferlib train --teacher
+NAME_Training.npy``). PrivateTest is not touched.
 ``benchmarks/candidate_runs.py`` then lists the run beside the others.
 
 Run:  python benchmarks/store_candidate.py RUN_FOLDER NAME  (add --overwrite to replace a stored NAME)

@@ -150,8 +150,9 @@ TRAIN_SETTINGS: dict[str, Setting] = {
                         optional=True, flag="--data"),
     "report_private_test": Setting(bool, "also measure PrivateTest (final runs only; given to a finished "
                                    "run, adds it to the card)", flag="--report-private-test"),
-    "teacher": Setting(str, "a model file (e.g. an ensemble) or a shipped model's name to distil: blend "
-                       "its softened probabilities into the targets", optional=True, flag="--teacher"),
+    "teacher": Setting(str, "a model file (e.g. an ensemble), a shipped model's name, or a .npy of a "
+                       "teacher's stored probabilities on the training faces, to distil: blend its "
+                       "softened probabilities into the targets", optional=True, flag="--teacher"),
     "distill_temperature": Setting(float, "softens the teacher's probabilities (with --teacher)", low=0,
                                    high=100, low_open=True, flag="--temperature"),
     "distill_weight": Setting(float, "share of the teacher in the targets (with --teacher)", low=0, high=1,
@@ -163,6 +164,11 @@ TRAIN_SETTINGS: dict[str, Setting] = {
                              "whose weights the run starts from (fine-tuning: give a lower --lr)",
                              optional=True, flag="--init"),
 }  # fmt: skip
+
+
+def is_stored_teacher(teacher: str) -> bool:
+    """Whether ``teacher`` names a teacher's stored probabilities (a ``.npy`` file), not a model."""
+    return teacher.lower().endswith(".npy")
 
 
 @dataclass
@@ -215,6 +221,9 @@ class TrainConfig:
         _check_fields(self, TRAIN_SETTINGS)
         if self.distill_tta and self.teacher is None:
             raise ConfigError("distill_tta (--teacher-tta) averages a teacher's views: give a teacher too")
+        if self.distill_tta and self.teacher is not None and is_stored_teacher(self.teacher):
+            raise ConfigError("distill_tta (--teacher-tta) needs a teacher model: a .npy teacher's stored "
+                              "probabilities are used as they are")  # fmt: skip
         if self.use_class_weights and (self.teacher is not None or (self.augment and self.augment.mixup)):
             # Keras weighs a soft target by its largest class alone, so a 0.51/0.49 blend of two faces
             # would take one class's weight or the other's: refused rather than silently skewed.

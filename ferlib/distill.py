@@ -4,7 +4,9 @@ and cached, blended with the true labels into the targets a student trains on.
 A teacher (an ensemble, or any seven-emotion model) is slow; its predictions on the 28,709 training faces
 are not. They are stored as float16 (about 400 kB) under ferlib's cache folder, keyed by a fingerprint
 of the faces' pixels, the teacher file's hash and whether they average the teacher's test-time views, so
-a distillation run costs no more per epoch than a plain one.
+a distillation run costs no more per epoch than a plain one. A teacher can also be such predictions
+alone, a ``.npy`` file (``stored_probabilities``): a run's kept predictions, or an average of several
+runs', rebuild its soft targets when its weights are gone.
 Each face's target is ``(1 - weight) * one_hot + weight * softmax(log(p_teacher) / temperature)``
 (Hinton et al. 2015, soft targets): with a temperature high enough to make the teacher uniform this is
 label smoothing by ``weight``.
@@ -61,6 +63,41 @@ def teacher_probabilities(
             stacklevel=2,
         )
     return probabilities.astype(np.float32)
+
+
+# A teacher's stored probabilities must pick the training label this often: a real teacher scores far
+# above it on the faces it taught, predictions made on other faces or in another order near chance.
+MIN_LABEL_AGREEMENT = 0.4
+
+
+def stored_probabilities(path: Path, labels: np.ndarray) -> np.ndarray:
+    """A teacher's probabilities read from ``path``, a ``.npy`` array with one row of seven per training
+    face in the order ferlib loads them (``benchmarks/store_candidate.py`` keeps each run's), checked
+    against the faces' ``labels``. ``ConfigError`` when the file is not such an array, its rows are not
+    probabilities, or they pick the training label too rarely to belong to these faces."""
+    try:
+        stored = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as error:
+        raise ConfigError(f"{path}: not a NumPy array of a teacher's probabilities ({error})") from None
+    if stored.shape != (len(labels), NUM_CLASSES):
+        raise ConfigError(
+            f"{path} holds an array of shape {stored.shape}: a teacher's probabilities on these "
+            f"{len(labels):,} training faces have shape ({len(labels)}, {NUM_CLASSES})"
+        )
+    probabilities = stored.astype(np.float32)
+    if (
+        not np.isfinite(probabilities).all()
+        or (probabilities < 0).any()
+        or (np.abs(probabilities.sum(axis=1) - 1).max() > 0.02)
+    ):
+        raise ConfigError(f"{path}: each row must be {NUM_CLASSES} probabilities, non-negative, summing to 1")
+    agreement = float(np.mean(probabilities.argmax(axis=1) == labels))
+    if agreement < MIN_LABEL_AGREEMENT:
+        raise ConfigError(
+            f"{path} picks the training label for only {agreement:.0%} of the faces: were these "
+            "predictions made on other faces, or in another order?"
+        )
+    return probabilities
 
 
 def _read_cached(path: Path, count: int) -> np.ndarray | None:

@@ -50,6 +50,7 @@ def test_info_on_a_missing_folder_exits_2_with_the_message(
         (["--distill-weight", "1.5"], "distill_weight must be a number in [0, 1], got 1.5"),
         (["--no-augment", "--mixup", "0.2"], "--no-augment turns off --mixup: give one or the other"),
         (["--class-weights", "--mixup", "0.2"], "use_class_weights (--class-weights) needs one-hot targets"),
+        (["--teacher", "kept.npy", "--teacher-tta"], "needs a teacher model: a .npy teacher's stored"),
         (["--arch", "bogus"], "argument --arch: invalid choice: 'bogus'"),
         (["--precision", "float8"], "argument --precision: invalid choice: 'float8'"),
         (["--epochs", "many"], "argument --epochs: invalid int value: 'many'"),

@@ -12,7 +12,7 @@ from ferlib.card import read_card
 from ferlib.config import TrainConfig
 from ferlib.data import FER2013
 from ferlib.data.cache import cache_dir
-from ferlib.distill import soft_targets, teacher_probabilities
+from ferlib.distill import soft_targets, stored_probabilities, teacher_probabilities
 from ferlib.errors import ConfigError, DataQualityWarning, ModelFileError
 from ferlib.evaluation import predict_proba
 from ferlib.labels import NUM_CLASSES
@@ -154,3 +154,48 @@ def test_the_card_records_the_teacher(real_dataset: FER2013, uniform_teacher: Pa
     assert len(set(cache_dir().glob("teacher-*-tta.npy")) - before) == 1
     # a teacher without a card: what it cost is unknown, so is the student's total (not this run alone)
     assert card["training_runs"] is None and card["total_wall_seconds"] is None
+
+
+def _label_smoothed(labels: np.ndarray, smoothing: float) -> np.ndarray:
+    """Probabilities that put ``1 - smoothing`` on each face's label and share ``smoothing`` evenly."""
+    return (np.eye(NUM_CLASSES)[labels] * (1 - smoothing) + smoothing / NUM_CLASSES).astype(np.float16)
+
+
+def test_a_teacher_s_stored_probabilities_are_its_soft_targets(real_dataset: FER2013, tmp_path: Path) -> None:
+    """Stored probabilities on every Training face (what benchmarks/store_candidate.py keeps) teach like
+    the model they came from: here label-smoothed labels, which at temperature 1 and weight 0.5 give the
+    targets of label smoothing 0.3. The run trains on 256 faces drawn from them, so the rows must follow
+    the draw: rows taken in another order would be other faces' targets and train something else."""
+    stored = tmp_path / "kept_Training.npy"
+    np.save(stored, _label_smoothed(real_dataset.training.labels, 0.6))
+    smoothed = _student(real_dataset, tmp_path / "smoothing", label_smoothing=0.3)
+    distilled = _student(real_dataset, tmp_path / "stored", teacher=str(stored), distill_weight=0.5,
+                         distill_temperature=1.0)  # fmt: skip
+    np.testing.assert_allclose(distilled, smoothed, atol=2e-3)
+    card = read_card(tmp_path / "stored" / "model.keras")
+    assert card["config"]["teacher"] == str(stored)
+    # stored probabilities do not say which runs made them: the student's total cost is unknown
+    assert card["training_runs"] is None and card["total_wall_seconds"] is None
+
+
+def test_stored_probabilities_that_do_not_fit_the_faces_are_refused(tmp_path: Path) -> None:
+    labels = np.random.default_rng(0).integers(0, NUM_CLASSES, 700)
+    path = tmp_path / "kept.npy"
+    np.save(path, _label_smoothed(labels, 0.3))
+    np.testing.assert_allclose(stored_probabilities(path, labels), _label_smoothed(labels, 0.3))
+    np.save(path, _label_smoothed(labels, 0.3)[::-1])  # the right faces in another order
+    with pytest.raises(ConfigError, match=r"picks the training label for only 1[0-9]% of the faces"):
+        stored_probabilities(path, labels)
+    np.save(path, _label_smoothed(labels[:600], 0.3))
+    with pytest.raises(
+        ConfigError, match=r"shape \(600, 7\): .* these 700 training faces have shape \(700, 7\)"
+    ):
+        stored_probabilities(path, labels)
+    np.save(path, _label_smoothed(labels, 0.3) * 2)
+    with pytest.raises(ConfigError, match="each row must be 7 probabilities"):
+        stored_probabilities(path, labels)
+    path.write_text("not an array")
+    with pytest.raises(ConfigError, match="not a NumPy array of a teacher's probabilities"):
+        stored_probabilities(path, labels)
+    with pytest.raises(ConfigError, match=r"a \.npy teacher's stored probabilities are used as they are"):
+        TrainConfig(teacher=str(path), distill_tta=True)

@@ -29,9 +29,9 @@ import tensorflow as tf
 from ferlib.augment import build_augmentation
 from ferlib.card import read_card, write_card
 from ferlib.cluster import Cluster, barrier, is_chief, join, local_models
-from ferlib.config import TrainConfig
+from ferlib.config import TrainConfig, is_stored_teacher
 from ferlib.data import FER2013, Split, load_fer2013
-from ferlib.distill import file_fingerprint, soft_targets, teacher_probabilities
+from ferlib.distill import file_fingerprint, soft_targets, stored_probabilities, teacher_probabilities
 from ferlib.errors import ModelFileError
 from ferlib.io import atomic_path, write_text_atomic
 from ferlib.models import build_model, load_model_file
@@ -116,7 +116,9 @@ def train(
     initial = initial_weights(config) if start is not None and cluster is None else None
 
     data = data or load_fer2013(config.data_dir)
-    training, validation = _limited(data.training, config.limit, config.seed), data.public_test
+    chosen = _limited_indices(len(data.training), config.limit, config.seed)
+    training = data.training if chosen is None else data.training.subset(chosen)
+    validation = data.public_test
     if config.limit:
         validation = _limited(validation, max(config.limit // 4, 64), config.seed)
     if cluster is not None:
@@ -129,7 +131,7 @@ def train(
         join(cluster, settings_fingerprint(config, data) + progress + " ".join(files))
         check_devices(config)
     with local_models():
-        targets = _distillation_targets(config, training)
+        targets = _distillation_targets(config, data.training, chosen)
         if start is not None and initial is None:
             initial = initial_weights(config)
 
@@ -165,12 +167,20 @@ def _finished(out: Path) -> TrainResult:
                        already_finished=True)  # fmt: skip
 
 
-def _distillation_targets(config: TrainConfig, training: Split) -> np.ndarray | None:
-    """The soft targets of a distillation run (``config.teacher``), else None."""
+def _distillation_targets(
+    config: TrainConfig, training: Split, chosen: np.ndarray | None
+) -> np.ndarray | None:
+    """The soft targets of a distillation run (``config.teacher``) on the faces ``chosen`` from
+    ``training`` (``None``: all), else None. A teacher's stored probabilities cover every training face."""
     if config.teacher is None:
         return None
-    probabilities = teacher_probabilities(config.teacher, training.images, tta=config.distill_tta)
-    return soft_targets(training.labels, probabilities, config.distill_temperature, config.distill_weight)
+    used = training if chosen is None else training.subset(chosen)
+    if is_stored_teacher(config.teacher):
+        probabilities = stored_probabilities(Path(config.teacher), training.labels)
+        probabilities = probabilities if chosen is None else probabilities[chosen]
+    else:
+        probabilities = teacher_probabilities(config.teacher, used.images, tta=config.distill_tta)
+    return soft_targets(used.labels, probabilities, config.distill_temperature, config.distill_weight)
 
 
 def _fit(
@@ -302,7 +312,12 @@ def training_pipeline(
 
 
 def _limited(split: Split, limit: int | None, seed: int) -> Split:
-    if not limit or limit >= len(split):
-        return split
-    chosen = np.sort(np.random.default_rng(seed).choice(len(split), size=limit, replace=False))
-    return split.subset(chosen)
+    chosen = _limited_indices(len(split), limit, seed)
+    return split if chosen is None else split.subset(chosen)
+
+
+def _limited_indices(count: int, limit: int | None, seed: int) -> np.ndarray | None:
+    """``limit`` of ``count`` faces drawn with ``seed``, in order; ``None``: all of them."""
+    if not limit or limit >= count:
+        return None
+    return np.sort(np.random.default_rng(seed).choice(count, size=limit, replace=False))

@@ -16,7 +16,7 @@ import keras
 import numpy as np
 
 from ferlib.card import card_path, merge_runs, own_run, read_card, total_seconds, training_runs, write_card
-from ferlib.config import TrainConfig
+from ferlib.config import TrainConfig, is_stored_teacher
 from ferlib.data import FER2013, Split, load_fer2013
 from ferlib.errors import ConfigError
 from ferlib.models import count_flops, load_model_file
@@ -89,7 +89,9 @@ def _add_private_test(out: Path, config: TrainConfig, card: dict[str, Any]) -> N
 def _training_runs(config: TrainConfig, card: dict[str, Any]) -> list[dict[str, Any]] | None:
     """The run that ``card`` describes and the runs of its teacher (a distilled student) and of the
     model it started from (fine-tuning) (``ferlib.card.training_runs``): ``None`` if one of their
-    costs is unknown (no card beside it, or one without the breakdown)."""
+    costs is unknown (no card beside it, one without the breakdown, or a teacher's stored probabilities)."""
+    if config.teacher is not None and is_stored_teacher(config.teacher):
+        return None  # stored probabilities carry no record of the runs behind them
     sources = [model_file(source) for source in (config.teacher, config.initial_model) if source is not None]
     return merge_runs(
         [own_run(card)],
