@@ -19,9 +19,9 @@
 #  was lost with the machine after 65 epochs, trailing the default's own run by up to a point at the same
 #  epochs. That teacher, the triple over its views, cannot be rebuilt: step 4's weights went with it (its
 #  stored one-pass predictions can still teach: ferlib train --teacher FILE.npy).
-#  5. default_finetuned_pair_tta_65min: the shipped default fine-tuned (--init default) from the shipped
+#  5. default_finetuned_pair_tta_45min: the shipped default fine-tuned (--init default) from the shipped
 #     pair over its test-time views (--teacher-tta), erasing on a quarter of the faces, a fifth of the
-#     default's peak learning rate, 65 minutes on the clock so that it ends within one session (after
+#     default's peak learning rate, 45 minutes on the clock so that it ends within one session (after
 #     about 27 minutes spent once on the teacher's views of the training faces).
 set -u
 RUNS="${RUNS:-$HOME/ferlib-runs}"
@@ -48,5 +48,5 @@ train crop44_deep_distilled_60ep --arch ferlib_deep "${CROPS[@]}" --epochs 60 --
 # `accurate` ships the same pair in half precision.
 train crop44_erasing_distilled_pair_60ep --arch ferlib_deep "${CROPS[@]}" --erasing 0.25 --epochs 60 --seed 1 \
   --teacher accurate
-train default_finetuned_pair_tta_65min --arch ferlib_deep --init default --erasing 0.25 --lr 0.01 \
-  --minutes 65 --epochs 1000 --seed 2 --teacher accurate --teacher-tta
+train default_finetuned_pair_tta_45min --arch ferlib_deep --init default --erasing 0.25 --lr 0.01 \
+  --minutes 45 --epochs 1000 --seed 2 --teacher accurate --teacher-tta
