@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ferlib.config import AugmentConfig, TrainConfig
+from ferlib.config import AugmentConfig, TrainConfig, is_stored_teacher
 from ferlib.data import load_fer2013
 from ferlib.io import write_text_atomic
 from ferlib.models import DEFAULT_ARCHITECTURE
@@ -48,7 +48,9 @@ def describe(config: dict) -> str:
         changes.append(f"started from {Path(config['initial_model']).stem}")
     if config.get("teacher"):
         views = ", over its test-time views" if config.get("distill_tta") else ""
-        changes.append(f"distilled from {Path(config['teacher']).stem} (T {config['distill_temperature']:g}, "
+        teacher = Path(config["teacher"]).stem
+        teacher = f"{teacher}'s stored predictions" if is_stored_teacher(config["teacher"]) else teacher
+        changes.append(f"distilled from {teacher} (T {config['distill_temperature']:g}, "
                        f"weight {config['distill_weight']:g}{views})")  # fmt: skip
     return ", ".join([budget, *changes])
 

@@ -66,8 +66,18 @@ def teacher_probabilities(
 
 
 # A teacher's stored probabilities must pick the training label this often: a real teacher scores far
-# above it on the faces it taught, predictions made on other faces or in another order near chance.
+# above it on the faces it taught; predictions made on other faces, or in an order that mixes the
+# emotions, score near chance. (Rows reordered within each emotion would pass: give the data they came from.)
 MIN_LABEL_AGREEMENT = 0.4
+
+
+def check_stored_teacher(path: Path) -> None:
+    """Refuse a ``.npy`` teacher whose header is not a 2-D array of seven columns (``ConfigError``),
+    reading the header only: checked before the data loads."""
+    shape = _read_stored(path, header_only=True).shape
+    if len(shape) != 2 or shape[1] != NUM_CLASSES:
+        raise ConfigError(f"{path} holds an array of shape {shape}: a teacher's probabilities have one row "
+                          f"of {NUM_CLASSES} per training face")  # fmt: skip
 
 
 def stored_probabilities(path: Path, labels: np.ndarray) -> np.ndarray:
@@ -75,10 +85,7 @@ def stored_probabilities(path: Path, labels: np.ndarray) -> np.ndarray:
     face in the order ferlib loads them (``benchmarks/store_candidate.py`` keeps each run's), checked
     against the faces' ``labels``. ``ConfigError`` when the file is not such an array, its rows are not
     probabilities, or they pick the training label too rarely to belong to these faces."""
-    try:
-        stored = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError) as error:
-        raise ConfigError(f"{path}: not a NumPy array of a teacher's probabilities ({error})") from None
+    stored = _read_stored(path)
     if stored.shape != (len(labels), NUM_CLASSES):
         raise ConfigError(
             f"{path} holds an array of shape {stored.shape}: a teacher's probabilities on these "
@@ -98,6 +105,20 @@ def stored_probabilities(path: Path, labels: np.ndarray) -> np.ndarray:
             "predictions made on other faces, or in another order?"
         )
     return probabilities
+
+
+def _read_stored(path: Path, *, header_only: bool = False) -> np.ndarray:
+    """The array in the ``.npy`` file ``path``, read without pickles (``header_only``: mapped, so only
+    its header is read); ``ConfigError`` for anything else, such as an ``.npz`` or a text file renamed."""
+    try:
+        with path.open("rb") as handle:
+            np.lib.format.read_magic(handle)
+    except (OSError, ValueError, EOFError):
+        raise ConfigError(f"{path}: not a NumPy .npy file of a teacher's probabilities") from None
+    try:
+        return np.load(path, mmap_mode="r" if header_only else None, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as error:
+        raise ConfigError(f"{path}: not a NumPy array of a teacher's probabilities ({error})") from None
 
 
 def _read_cached(path: Path, count: int) -> np.ndarray | None:

@@ -51,6 +51,7 @@ def test_info_on_a_missing_folder_exits_2_with_the_message(
         (["--no-augment", "--mixup", "0.2"], "--no-augment turns off --mixup: give one or the other"),
         (["--class-weights", "--mixup", "0.2"], "use_class_weights (--class-weights) needs one-hot targets"),
         (["--teacher", "kept.npy", "--teacher-tta"], "needs a teacher model: a .npy teacher's stored"),
+        (["--teacher", "gone.npy"], "gone.npy: no such teacher probabilities file"),
         (["--arch", "bogus"], "argument --arch: invalid choice: 'bogus'"),
         (["--precision", "float8"], "argument --precision: invalid choice: 'float8'"),
         (["--epochs", "many"], "argument --epochs: invalid int value: 'many'"),

@@ -12,7 +12,7 @@ from ferlib.card import read_card
 from ferlib.config import TrainConfig
 from ferlib.data import FER2013
 from ferlib.data.cache import cache_dir
-from ferlib.distill import soft_targets, stored_probabilities, teacher_probabilities
+from ferlib.distill import check_stored_teacher, soft_targets, stored_probabilities, teacher_probabilities
 from ferlib.errors import ConfigError, DataQualityWarning, ModelFileError
 from ferlib.evaluation import predict_proba
 from ferlib.labels import NUM_CLASSES
@@ -163,14 +163,20 @@ def _label_smoothed(labels: np.ndarray, smoothing: float) -> np.ndarray:
 
 def test_a_teacher_s_stored_probabilities_are_its_soft_targets(real_dataset: FER2013, tmp_path: Path) -> None:
     """Stored probabilities on every Training face (what benchmarks/store_candidate.py keeps) teach like
-    the model they came from: here label-smoothed labels, which at temperature 1 and weight 0.5 give the
-    targets of label smoothing 0.3. The run trains on 256 faces drawn from them, so the rows must follow
-    the draw: rows taken in another order would be other faces' targets and train something else."""
-    stored = tmp_path / "kept_Training.npy"
-    np.save(stored, _label_smoothed(real_dataset.training.labels, 0.6))
-    smoothed = _student(real_dataset, tmp_path / "smoothing", label_smoothing=0.3)
-    distilled = _student(real_dataset, tmp_path / "stored", teacher=str(stored), distill_weight=0.5,
-                         distill_temperature=1.0)  # fmt: skip
+    the model they came from: here label-smoothed labels, which stay label-smoothed when softened, so
+    the run must train exactly like label smoothing by the share worked out below. The run trains on 256
+    faces drawn from all of them, so the rows must follow the draw: rows taken in another order would be
+    other faces' targets and train something else."""
+    stored, spread, temperature, weight = tmp_path / "kept_Training.npy", 0.6, 2.0, 0.5
+    np.save(stored, _label_smoothed(real_dataset.training.labels, spread))
+    label, other = (
+        (1 - spread + spread / NUM_CLASSES) ** (1 / temperature),
+        (spread / NUM_CLASSES) ** (1 / temperature),
+    )
+    softened_spread = NUM_CLASSES * other / (label + (NUM_CLASSES - 1) * other)
+    smoothed = _student(real_dataset, tmp_path / "smoothing", label_smoothing=weight * softened_spread)
+    distilled = _student(real_dataset, tmp_path / "stored", teacher=str(stored), distill_weight=weight,
+                         distill_temperature=temperature)  # fmt: skip
     np.testing.assert_allclose(distilled, smoothed, atol=2e-3)
     card = read_card(tmp_path / "stored" / "model.keras")
     assert card["config"]["teacher"] == str(stored)
@@ -194,8 +200,22 @@ def test_stored_probabilities_that_do_not_fit_the_faces_are_refused(tmp_path: Pa
     np.save(path, _label_smoothed(labels, 0.3) * 2)
     with pytest.raises(ConfigError, match="each row must be 7 probabilities"):
         stored_probabilities(path, labels)
-    path.write_text("not an array")
-    with pytest.raises(ConfigError, match="not a NumPy array of a teacher's probabilities"):
-        stored_probabilities(path, labels)
+    shouting = tmp_path / "KEPT.NPY"
+    np.save(tmp_path / "KEPT.npy", _label_smoothed(labels, 0.3))
+    (tmp_path / "KEPT.npy").rename(shouting)
     with pytest.raises(ConfigError, match=r"a \.npy teacher's stored probabilities are used as they are"):
-        TrainConfig(teacher=str(path), distill_tta=True)
+        TrainConfig(teacher=str(shouting), distill_tta=True)
+    np.testing.assert_allclose(stored_probabilities(shouting, labels), _label_smoothed(labels, 0.3))
+    # the header alone is checked before the data loads: seven columns, whatever the number of rows
+    check_stored_teacher(shouting)
+    np.save(path, np.full((700, 5), 0.2))
+    with pytest.raises(ConfigError, match=r"shape \(700, 5\): a teacher's probabilities have one row of 7"):
+        check_stored_teacher(path)
+    np.savez(tmp_path / "zipped.npz", _label_smoothed(labels, 0.3))
+    impostors = {"zip.npy": (tmp_path / "zipped.npz").read_bytes(), "text.npy": b"not an array"}
+    for name, content in impostors.items():
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(ConfigError, match=rf"{name}: not a NumPy \.npy file"):
+            check_stored_teacher(tmp_path / name)
+        with pytest.raises(ConfigError, match=rf"{name}: not a NumPy \.npy file"):
+            stored_probabilities(tmp_path / name, labels)

@@ -31,7 +31,13 @@ from ferlib.card import read_card, write_card
 from ferlib.cluster import Cluster, barrier, is_chief, join, local_models
 from ferlib.config import TrainConfig, is_stored_teacher
 from ferlib.data import FER2013, Split, load_fer2013
-from ferlib.distill import file_fingerprint, soft_targets, stored_probabilities, teacher_probabilities
+from ferlib.distill import (
+    check_stored_teacher,
+    file_fingerprint,
+    soft_targets,
+    stored_probabilities,
+    teacher_probabilities,
+)
 from ferlib.errors import ModelFileError
 from ferlib.io import atomic_path, write_text_atomic
 from ferlib.models import build_model, load_model_file
@@ -102,7 +108,12 @@ def train(
         return _finished(out)
     teacher: tuple[Path, str] | None = None  # its file and fingerprint
     if config.teacher is not None:  # before the data loads: a wrong path or a changed file fails at once
-        teacher_path = existing_model_file(config.teacher, "teacher model")
+        stored = is_stored_teacher(config.teacher)
+        teacher_path = existing_model_file(
+            config.teacher, "teacher probabilities" if stored else "teacher model"
+        )
+        if stored:
+            check_stored_teacher(teacher_path)
         teacher = (teacher_path, file_fingerprint(teacher_path))
         if state == "resume":
             check_teacher(out, teacher[1])
