@@ -12,7 +12,13 @@ from ferlib.card import read_card
 from ferlib.config import TrainConfig
 from ferlib.data import FER2013
 from ferlib.data.cache import cache_dir
-from ferlib.distill import check_stored_teacher, soft_targets, stored_probabilities, teacher_probabilities
+from ferlib.distill import (
+    check_stored_teacher,
+    file_fingerprint,
+    soft_targets,
+    stored_probabilities,
+    teacher_probabilities,
+)
 from ferlib.errors import ConfigError, DataQualityWarning, ModelFileError
 from ferlib.evaluation import predict_proba
 from ferlib.labels import NUM_CLASSES
@@ -148,6 +154,7 @@ def test_the_card_records_the_teacher(real_dataset: FER2013, uniform_teacher: Pa
              distill_temperature=3.0, distill_tta=True)  # fmt: skip
     card = read_card(tmp_path / "model.keras")
     assert card["config"]["teacher"] == str(uniform_teacher)
+    assert card["teacher_fingerprint"] == file_fingerprint(uniform_teacher)
     assert card["config"]["distill_weight"] == 0.25 and card["config"]["distill_temperature"] == 3.0
     assert card["config"]["distill_tta"] is True
     # the targets came from the teacher's views: this run cached them
@@ -180,6 +187,7 @@ def test_a_teacher_s_stored_probabilities_are_its_soft_targets(real_dataset: FER
     np.testing.assert_allclose(distilled, smoothed, atol=2e-3)
     card = read_card(tmp_path / "stored" / "model.keras")
     assert card["config"]["teacher"] == str(stored)
+    assert card["teacher_fingerprint"] == file_fingerprint(stored)  # the file, wherever it goes next
     # stored probabilities do not say which runs made them: the student's total cost is unknown
     assert card["training_runs"] is None and card["total_wall_seconds"] is None
 

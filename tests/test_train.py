@@ -43,6 +43,7 @@ def test_one_short_epoch_of_each_architecture(
     assert card["data_fingerprint"] == real_dataset.fingerprint
     assert 0.0 <= card["public_test_accuracy"] <= 1.0
     assert card["private_test_accuracy"] is None, "PrivateTest is only measured when asked for"
+    assert card["teacher_fingerprint"] is None  # no teacher
     assert card["labels"] == ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
 
 

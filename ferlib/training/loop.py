@@ -166,7 +166,8 @@ def train(
         keras.mixed_precision.set_global_policy(previous_policy)
     if is_chief():
         history = read_log(out / "log.csv")
-        card = run_card(config, model, data, history, Clock.saved(out / "clock.json"), training, validation)
+        card = run_card(config, model, data, history, Clock.saved(out / "clock.json"), training, validation,
+                        teacher[1] if teacher else None)  # fmt: skip
         write_card(out / "model.keras", card)
     barrier("ferlib: run finished")
     return TrainResult(model, out / "model.keras", read_card(out / "model.keras"), read_log(out / "log.csv"))

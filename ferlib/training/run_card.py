@@ -33,9 +33,12 @@ def run_card(
     clock: dict[str, float],
     training: Split,
     validation: Split,
+    teacher_fingerprint: str | None = None,
 ) -> dict[str, Any]:
     """The card of a run that has just finished: ``model`` is its best epoch, ``history`` its epoch log,
-    ``clock`` its saved wall time and batches (``Clock.saved``)."""
+    ``clock`` its saved wall time and batches (``Clock.saved``), ``teacher_fingerprint`` the hash of the
+    teacher file it learned from (a distilled student), which names the teacher when its path is gone or
+    its file was replaced."""
     card = {
         **common_fields(),
         "architecture": config.architecture,
@@ -51,6 +54,7 @@ def run_card(
         "public_test_images": len(validation),
         "private_test_accuracy": _accuracy(model, data.private_test) if config.report_private_test else None,
         "config": asdict(config),
+        "teacher_fingerprint": teacher_fingerprint,
     }
     # what the model cost in all: this run plus its teacher's (and members') and its initial model's runs
     runs = _training_runs(config, card)
