@@ -30,6 +30,10 @@
 #     the faces, 76 epochs) distilled from the stored predictions of four networks, averaged (the
 #     default, steps 3, 4 and 5: 0.7099 on PublicTest), another seed. Its teacher comes from the
 #     repository (benchmarks/stored_teacher.py), so a lost run folder costs only the run itself.
+#  7. deep_mixup_distilled_five_76ep: step 6's recipe with mixup (alpha 0.2, never measured here), from
+#     the five distilled networks' stored predictions averaged (step 6 added), another seed.
+# Each finished run is stored in the checkout at once (benchmarks/store_candidate.py), so the next
+# teacher can be built from it; commit what it stored.
 set -u
 RUNS="${RUNS:-$HOME/ferlib-runs}"
 STORED="$(dirname "$0")/results/candidates"
@@ -41,6 +45,17 @@ train() {
   shift
   [ -f "$STORED/$name.json" ] && return 0
   nice -n 19 ferlib train "$@" --precision mixed_bfloat16 --out "$RUNS/$name" >> "$RUNS/$name.out" 2>&1 || true
+  if [ -f "$RUNS/$name/model.keras" ]; then
+    nice -n 19 python "$(dirname "$0")/store_candidate.py" "$RUNS/$name" "$name" >> "$RUNS/$name.out" 2>&1
+  fi
+}
+
+# teacher FILE NAME...: average the stored predictions of NAME... into FILE, unless FILE exists.
+teacher() {
+  local file="$1"
+  shift
+  [ -f "$file" ] || nice -n 19 python "$(dirname "$0")/stored_teacher.py" "$@" --out "$file" \
+    >> "$file.out" 2>&1
 }
 
 CROPS=(--crop 44 --shift 0.05 --rotation 0 --zoom 0)
@@ -58,7 +73,12 @@ train crop44_erasing_distilled_pair_60ep --arch ferlib_deep "${CROPS[@]}" --eras
 train default_finetuned_pair_tta_45min --arch ferlib_deep --init default --erasing 0.25 --lr 0.01 \
   --minutes 45 --epochs 1000 --seed 2 --teacher accurate --teacher-tta
 FOUR_STORED="$RUNS/ensembles/four_stored.npy"
-[ -f "$STORED/deep_erasing_distilled_four_76ep.json" ] || [ -f "$FOUR_STORED" ] || nice -n 19 python \
-  "$(dirname "$0")/stored_teacher.py" default crop44_deep_distilled_60ep crop44_erasing_distilled_pair_60ep \
-  default_finetuned_pair_tta_45min --out "$FOUR_STORED" >> "$RUNS/four_stored.out" 2>&1
+DISTILLED=(default crop44_deep_distilled_60ep crop44_erasing_distilled_pair_60ep default_finetuned_pair_tta_45min)
+[ -f "$STORED/deep_erasing_distilled_four_76ep.json" ] || teacher "$FOUR_STORED" "${DISTILLED[@]}"
 train deep_erasing_distilled_four_76ep --arch ferlib_deep --erasing 0.25 --epochs 76 --seed 3 --teacher "$FOUR_STORED"
+FIVE_STORED="$RUNS/ensembles/five_stored.npy"
+[ -f "$STORED/deep_erasing_distilled_four_76ep.json" ] || exit 0  # step 6 unfinished
+[ -f "$STORED/deep_mixup_distilled_five_76ep.json" ] || teacher "$FIVE_STORED" "${DISTILLED[@]}" \
+  deep_erasing_distilled_four_76ep
+train deep_mixup_distilled_five_76ep --arch ferlib_deep --erasing 0.25 --mixup 0.2 --epochs 76 --seed 4 \
+  --teacher "$FIVE_STORED"
