@@ -16,6 +16,7 @@ import keras
 import numpy as np
 import pytest
 
+import ferlib.training.loop
 from ferlib.card import REQUIRED_FIELDS, read_card
 from ferlib.cli import main
 from ferlib.config import AugmentConfig, TrainConfig
@@ -177,6 +178,26 @@ def test_interrupted_run_resumes_in_process(real_dataset: FER2013, tmp_path: Pat
     result = train(config, data=real_dataset, verbose=0)
     assert "Resuming" in capsys.readouterr().out
     _assert_complete(tmp_path, result.history)
+
+
+def test_a_stop_while_the_finished_model_is_measured_resumes(
+    real_dataset: FER2013, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between the end of training and the card, the model is saved and measured on PublicTest: a stop
+    there must leave a run that resumes, not one with neither a backup nor a card."""
+    config = TrainConfig(architecture="minimal", epochs=3, batch_size=32, limit=256, backup_every_batches=3,
+                         output_dir=str(tmp_path))  # fmt: skip
+
+    def stopped(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ferlib.training.loop, "run_card", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        train(config, data=real_dataset, verbose=0)
+    assert (tmp_path / "model.keras").is_file() and not (tmp_path / "model.json").exists()
+    assert (tmp_path / "backup").is_dir()
+    monkeypatch.undo()
+    _assert_complete(tmp_path, train(config, data=real_dataset, verbose=0).history)
 
 
 def test_damaged_newest_backup_falls_back_one_generation(real_dataset: FER2013, tmp_path: Path) -> None:

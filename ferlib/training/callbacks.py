@@ -23,9 +23,14 @@ def standard_callbacks(
     restore the shared backup like process 0 and save exactly when it does (saving synchronises the
     model's state across processes, so all must take part), but into ``scratch``, never into ``out``."""
     folder = out if scratch is None else scratch
-    # Two generations of backup: a kill while the newest is being written leaves the previous one.
+    # Two generations of backup: a kill while the newest is being written leaves the previous one. The
+    # backup outlives training (``train`` removes it once the card is written), so a stop while the
+    # model is saved and measured resumes rather than leaving a run with neither backup nor card.
     backup = keras.callbacks.BackupAndRestore(
-        str(out / "backup"), save_freq=config.backup_every_batches, double_checkpoint=True
+        str(out / "backup"),
+        save_freq=config.backup_every_batches,
+        double_checkpoint=True,
+        delete_checkpoint=False,
     )
     if scratch is not None:
         backup = _SavesElsewhere(str(out / "backup"), str(scratch / "backup"), config.backup_every_batches)

@@ -53,6 +53,7 @@ from ferlib.training.run_folder import (
     epochs_in_backup,
     read_log,
     record_teacher,
+    remove_backup,
     remove_run,
     repair_backup,
     run_state,
@@ -105,6 +106,7 @@ def train(
     if state == "finished":
         if is_chief():
             update_finished_card(out, config)
+            remove_backup(out)  # left by a stop just after the card was written
         return _finished(out)
     teacher: tuple[Path, str] | None = None  # its file and fingerprint
     if config.teacher is not None:  # before the data loads: a wrong path or a changed file fails at once
@@ -169,6 +171,7 @@ def train(
         card = run_card(config, model, data, history, Clock.saved(out / "clock.json"), training, validation,
                         teacher[1] if teacher else None)  # fmt: skip
         write_card(out / "model.keras", card)
+        remove_backup(out)
     barrier("ferlib: run finished")
     return TrainResult(model, out / "model.keras", read_card(out / "model.keras"), read_log(out / "log.csv"))
 

@@ -23,6 +23,7 @@ from ferlib.models import count_flops, load_model_file
 from ferlib.pipeline import make_dataset
 from ferlib.pretrained import model_file
 from ferlib.provenance import command, common_fields
+from ferlib.training.run_folder import recorded_teacher
 
 
 def run_card(
@@ -62,11 +63,13 @@ def run_card(
 
 
 def update_finished_card(out: Path, config: TrainConfig) -> None:
-    """Complete a finished run's card: its PrivateTest accuracy once, if asked, and what the run cost
-    (``training_runs``) where an earlier ferlib did not record it and the teacher's card, if any, has
-    the breakdown (else the card keeps what that ferlib wrote). Nothing else in it changes."""
+    """Complete a finished run's card: its PrivateTest accuracy once, if asked, and what an earlier
+    ferlib did not record: what the run cost (``training_runs``) where the teacher's card, if any, has
+    the breakdown (else the card keeps what that ferlib wrote), and the teacher file's fingerprint from
+    the run folder. Nothing else in it changes."""
     card = read_card(out / "model.keras")
     before = dict(card)
+    card.setdefault("teacher_fingerprint", recorded_teacher(out))
     if "training_runs" not in card:
         runs = _training_runs(config, card)
         if runs is not None:

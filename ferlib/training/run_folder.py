@@ -92,14 +92,20 @@ def record_teacher(out: Path, teacher: Path, fingerprint: str) -> None:
     )
 
 
+def recorded_teacher(out: Path) -> str | None:
+    """The fingerprint ``record_teacher`` kept in ``out``; None for a run without a teacher, or begun
+    before ferlib recorded it."""
+    try:
+        return str(json.loads((out / "teacher.json").read_text())["fingerprint"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def check_teacher(out: Path, fingerprint: str) -> None:
     """Refuse to resume a run whose teacher file has changed since it began: its soft targets would
     change halfway. A run begun before ferlib recorded its teacher is taken on trust."""
-    try:
-        saved = json.loads((out / "teacher.json").read_text())["fingerprint"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return
-    if saved != fingerprint:
+    saved = recorded_teacher(out)
+    if saved is not None and saved != fingerprint:
         raise RunExistsError(
             f"{out} began with another teacher file (fingerprint {saved}, this one's {fingerprint}); give "
             "the same teacher, choose another output folder, or pass --overwrite to start again"
@@ -110,6 +116,11 @@ def settings_fingerprint(config: TrainConfig, data: FER2013) -> str:
     """What every process of a cluster must agree on: the settings (not where files are) and the data."""
     settings = {k: v for k, v in asdict(config).items() if k not in ("output_dir", "data_dir")}
     return hashlib.sha256(json.dumps([settings, data.fingerprint], sort_keys=True).encode()).hexdigest()
+
+
+def remove_backup(out: Path) -> None:
+    """Delete ``out/backup`` once the run's card is written: until then a stop resumes from it."""
+    shutil.rmtree(out / "backup", ignore_errors=True)
 
 
 def remove_run(out: Path) -> None:
