@@ -5,7 +5,10 @@ Each candidate run's card (``<name>.json``) and epoch log (``<name>_log.csv``) a
 its epochs and minutes (with, for a distilled run, what its teacher cost too), the training accuracy of
 its last epoch (how much it over-fits), and its PublicTest accuracy (which chose the shipped model) and
 PrivateTest accuracy (reported, never used to choose). Runs stored with ``store_candidate.py`` also
-show their PublicTest accuracy over test-time views.
+show their PublicTest accuracy over test-time views and how they compare with the shipped default face by
+face on PublicTest: the faces only the run gets right, those only the default gets right, and McNemar's
+exact p-value (``ferlib.evaluation.paired_comparison``), the chance of so lopsided a split between two
+equally good models.
 
 Run:  python benchmarks/candidate_runs.py
 Writes benchmarks/results/candidate_runs.json.
@@ -22,6 +25,7 @@ import numpy as np
 
 from ferlib.config import AugmentConfig, TrainConfig, is_stored_teacher
 from ferlib.data import load_fer2013
+from ferlib.evaluation import paired_comparison
 from ferlib.io import write_text_atomic
 from ferlib.models import DEFAULT_ARCHITECTURE
 from ferlib.table import format_table
@@ -29,6 +33,7 @@ from ferlib.table import format_table
 RESULTS = Path(__file__).with_name("results")
 CANDIDATES = RESULTS / "candidates"
 PREDICTIONS = RESULTS / "predictions"
+DEFAULT_RUN = "distilled_deep_125min"  # the shipped default's run (docs/model-card.md)
 
 
 def describe(config: dict) -> str:
@@ -62,6 +67,25 @@ def tta_accuracy(name: str, labels: np.ndarray) -> float | None:
     return round(float(np.mean(np.load(stored).argmax(axis=1) == labels)), 4) if stored.exists() else None
 
 
+def versus_default(name: str, labels: np.ndarray) -> dict[str, float | int | None]:
+    """The run against the shipped default, face by face on PublicTest, from their stored one-pass
+    predictions; None for runs stored before them."""
+    stored = PREDICTIONS / f"{name}_PublicTest.npy"
+    if not stored.exists() or name == DEFAULT_RUN:
+        return {
+            "faces_only_it_gets_right": None,
+            "faces_only_default_gets_right": None,
+            "p_versus_default": None,
+        }
+    default = np.load(PREDICTIONS / f"{DEFAULT_RUN}_PublicTest.npy")
+    result = paired_comparison(labels, np.load(stored), default)
+    return {
+        "faces_only_it_gets_right": result.first_only,
+        "faces_only_default_gets_right": result.second_only,
+        "p_versus_default": round(result.p_value, 4),
+    }
+
+
 def minutes_in_all(card: dict) -> float | None:
     """The minutes of the run and of every run behind it (a teacher's, a starting model's), None where
     one of them is unknown."""
@@ -85,6 +109,7 @@ def main() -> None:
             "training_accuracy_last_epoch": round(float(last_epoch["accuracy"]), 4),
             "public_test_accuracy": round(card["public_test_accuracy"], 4),
             "public_test_tta": tta_accuracy(card_path.stem, public_labels),
+            **versus_default(card_path.stem, public_labels),
             # None until measured: PrivateTest is touched once, for the model that ships
             "private_test_accuracy": None if card["private_test_accuracy"] is None
             else round(card["private_test_accuracy"], 4),

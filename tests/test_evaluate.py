@@ -15,8 +15,8 @@ import pytest
 
 from ferlib import evaluation
 from ferlib.data import FER2013, Split
-from ferlib.errors import ModelFileError
-from ferlib.evaluation import InputAdapter, evaluate, predict_proba, tta_views
+from ferlib.errors import ConfigError, ModelFileError
+from ferlib.evaluation import InputAdapter, evaluate, paired_comparison, predict_proba, tta_views
 from ferlib.labels import EMOTIONS
 
 SLOPES = np.array([0.0, -4.0, 2.0, 6.0, -2.0, 4.0, 1.0], dtype=np.float32)
@@ -215,3 +215,36 @@ def test_a_model_is_taken_by_shipped_name_or_file_as_well(subset: Split, tmp_pat
         np.testing.assert_allclose(evaluate(model, subset).probabilities, by_object.probabilities, atol=1e-6)
     with pytest.raises(ConfigError, match="neither a model file nor a shipped model"):
         evaluate("no-such-model", subset)
+
+
+def test_paired_comparison_counts_the_faces_one_model_alone_gets_right() -> None:
+    labels = np.array([0, 1, 2, 3, 4, 5, 6, 0, 1, 2])
+    first = labels.copy()
+    second = labels.copy()
+    second[:3] = 6  # the second misses three faces the first gets right
+    first[9] = 0  # and the first misses one the second gets right
+    probabilities = np.eye(7)[second]
+    result = paired_comparison(labels, first, probabilities)
+    assert (result.first_only, result.second_only) == (3, 1)
+    assert result.p_value == pytest.approx(0.625)  # 2 * (1 + 4) / 2**4: a split of 3 to 1 is common
+    assert paired_comparison(labels, first, first).p_value == 1.0  # no face tells them apart
+    lopsided = paired_comparison(np.zeros(10, int), np.zeros(10, int), np.ones(10, int))
+    assert lopsided.p_value == pytest.approx(2 / 2**10)
+
+
+def test_paired_comparison_agrees_with_scipy_s_binomial_test() -> None:
+    from scipy.stats import binomtest
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 7, 3589)
+    first = np.where(rng.random(3589) < 0.69, labels, (labels + 1) % 7)
+    second = np.where(rng.random(3589) < 0.68, labels, (labels + 2) % 7)
+    result = paired_comparison(labels, first, second)
+    expected = binomtest(result.first_only, result.first_only + result.second_only).pvalue
+    assert result.first_only + result.second_only > 500
+    assert result.p_value == pytest.approx(expected, rel=1e-9)
+
+
+def test_paired_comparison_refuses_predictions_for_other_faces() -> None:
+    with pytest.raises(ConfigError, match=r"second model's predictions of shape \(9, 7\) for 10 labels"):
+        paired_comparison(np.zeros(10, int), np.zeros(10, int), np.zeros((9, 7)))
