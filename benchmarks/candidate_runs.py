@@ -69,7 +69,7 @@ def tta_accuracy(name: str, labels: np.ndarray) -> float | None:
 
 def versus_default(name: str, labels: np.ndarray) -> dict[str, float | int | None]:
     """The run against the shipped default, face by face on PublicTest, from their stored one-pass
-    predictions; None for runs stored before them."""
+    predictions; None for the default's own run and for runs stored before predictions were."""
     stored = PREDICTIONS / f"{name}_PublicTest.npy"
     if not stored.exists() or name == DEFAULT_RUN:
         return {
@@ -82,7 +82,7 @@ def versus_default(name: str, labels: np.ndarray) -> dict[str, float | int | Non
     return {
         "faces_only_it_gets_right": result.first_only,
         "faces_only_default_gets_right": result.second_only,
-        "p_versus_default": round(result.p_value, 4),
+        "p_versus_default": float(f"{result.p_value:.3g}"),  # three significant figures: some are tiny
     }
 
 

@@ -7,13 +7,13 @@ scaling or label order. ``tta=True`` averages the predictions over flipped and c
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field
 from typing import Any
 
 import cv2
 import numpy as np
+from scipy.stats import binomtest
 from sklearn.metrics import (
     balanced_accuracy_score,
     confusion_matrix,
@@ -250,33 +250,50 @@ def evaluate(
 
 @dataclass(frozen=True)
 class PairedComparison:
-    """Two models judged on the same faces (``paired_comparison``)."""
+    """Two models judged on the same faces (``paired_comparison``).
 
-    first_only: int  # faces only the first model gets right
-    second_only: int  # faces only the second model gets right
-    p_value: float  # McNemar's exact two-sided test on those faces
+    Attributes:
+        first_only: faces only the first model gets right.
+        second_only: faces only the second model gets right.
+        p_value: McNemar's exact two-sided p-value on those faces.
+    """
+
+    first_only: int
+    second_only: int
+    p_value: float
 
 
 def paired_comparison(labels: np.ndarray, first: np.ndarray, second: np.ndarray) -> PairedComparison:
-    """Whether two models' accuracies on the same faces differ by more than chance would give.
+    """How two models' answers on the same faces differ, and how likely chance alone would give that gap.
 
     Only the faces one model gets right and the other wrong carry evidence; McNemar's exact test asks
     how likely so lopsided a split of them is when both models are equally good (a fair coin per face).
     A gain of a point on PublicTest's 3,589 faces is 36 faces, often within chance.
 
-    ``labels`` (N,) the true classes; ``first`` and ``second`` each model's probabilities (N, 7) or
-    predicted classes (N,).
+    ``labels`` (N,) the true classes 0-6; ``first`` and ``second`` each model's probabilities (N, 7) or
+    predicted classes (N,). ``ConfigError`` for any other shape or for classes outside 0-6.
     """
     labels = np.asarray(labels)
+    if labels.ndim != 1 or not _are_classes(labels):
+        raise ConfigError(f"labels of shape {labels.shape}: expected (N,) classes 0-{NUM_CLASSES - 1}")
     right = []
     for name, predictions in (("first", np.asarray(first)), ("second", np.asarray(second))):
-        classes = predictions.argmax(axis=1) if predictions.ndim == 2 else predictions
-        if classes.shape != labels.shape:
+        if predictions.shape == (len(labels), NUM_CLASSES):
+            classes = predictions.argmax(axis=1)
+        elif predictions.shape == labels.shape and _are_classes(predictions):
+            classes = predictions
+        else:
             raise ConfigError(
-                f"{name} model's predictions of shape {predictions.shape} for {len(labels)} labels"
+                f"the {name} model's predictions, of shape {predictions.shape}: expected ({len(labels)},) "
+                f"classes 0-{NUM_CLASSES - 1} or ({len(labels)}, {NUM_CLASSES}) probabilities"
             )
         right.append(classes == labels)
     first_only, second_only = int(np.sum(right[0] & ~right[1])), int(np.sum(right[1] & ~right[0]))
-    split = first_only + second_only
-    tail = sum(math.comb(split, k) for k in range(min(first_only, second_only) + 1))
-    return PairedComparison(first_only, second_only, min(1.0, 2 * tail / 2**split))
+    discordant = first_only + second_only
+    p_value = binomtest(first_only, discordant).pvalue if discordant else 1.0
+    return PairedComparison(first_only, second_only, float(p_value))
+
+
+def _are_classes(values: np.ndarray) -> bool:
+    """Whether ``values`` are whole numbers in 0-6, as class indices are."""
+    return np.issubdtype(values.dtype, np.integer) and bool(np.all((values >= 0) & (values < NUM_CLASSES)))
