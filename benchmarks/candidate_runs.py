@@ -8,7 +8,8 @@ PrivateTest accuracy (reported, never used to choose). Runs stored with ``store_
 show their PublicTest accuracy over test-time views and how they compare with the shipped default face by
 face on PublicTest: the faces only the run gets right, those only the default gets right, and McNemar's
 exact p-value (``ferlib.evaluation.paired_comparison``), the chance of so lopsided a split between two
-equally good models.
+equally good models; a run distilled from averaged stored predictions is described by their members
+when it kept their record (``<name>_teacher.json``).
 
 Run:  python benchmarks/candidate_runs.py
 Writes benchmarks/results/candidate_runs.json.
@@ -21,6 +22,7 @@ import dataclasses
 import json
 from pathlib import Path
 
+import _stored
 import numpy as np
 
 from ferlib.config import AugmentConfig, TrainConfig, is_stored_teacher
@@ -32,12 +34,12 @@ from ferlib.table import format_table
 
 RESULTS = Path(__file__).with_name("results")
 CANDIDATES = RESULTS / "candidates"
-PREDICTIONS = RESULTS / "predictions"
 DEFAULT_RUN = "distilled_deep_125min"  # the shipped default's run (docs/model-card.md)
 
 
-def describe(config: dict) -> str:
-    """The recipe in a few words: the budget and what differs from ``ferlib train``'s defaults."""
+def describe(config: dict, teacher_members: list[str] | None = None) -> str:
+    """The recipe in a few words: the budget and what differs from ``ferlib train``'s defaults;
+    ``teacher_members``: the runs averaged into a stored teacher, when recorded."""
     budget = f"{config['minutes']:g} minutes" if config.get("minutes") else f"{config['epochs']} epochs"
     if config["architecture"] != DEFAULT_ARCHITECTURE:
         budget = f"{config['architecture']}, {budget}"
@@ -54,7 +56,10 @@ def describe(config: dict) -> str:
     if config.get("teacher"):
         views = ", over its test-time views" if config.get("distill_tta") else ""
         teacher = Path(config["teacher"]).stem
-        teacher = f"{teacher}'s stored predictions" if is_stored_teacher(config["teacher"]) else teacher
+        if teacher_members:
+            teacher = f"the averaged predictions of {' + '.join(teacher_members)}"
+        elif is_stored_teacher(config["teacher"]):
+            teacher = f"{teacher}'s stored predictions"
         changes.append(f"distilled from {teacher} (T {config['distill_temperature']:g}, "
                        f"weight {config['distill_weight']:g}{views})")  # fmt: skip
     return ", ".join([budget, *changes])
@@ -63,27 +68,37 @@ def describe(config: dict) -> str:
 def tta_accuracy(name: str, labels: np.ndarray) -> float | None:
     """PublicTest accuracy over test-time views, from the predictions benchmarks/store_candidate.py
     stored; None for runs stored before it existed."""
-    stored = PREDICTIONS / f"{name}_PublicTest_tta.npy"
-    return round(float(np.mean(np.load(stored).argmax(axis=1) == labels)), 4) if stored.exists() else None
+    if not _stored.path(name, "PublicTest_tta").exists():
+        return None
+    predicted = _stored.load(name, "PublicTest_tta", len(labels)).argmax(axis=1)
+    return round(float(np.mean(predicted == labels)), 4)
 
 
 def versus_default(name: str, labels: np.ndarray) -> dict[str, float | int | None]:
     """The run against the shipped default, face by face on PublicTest, from their stored one-pass
     predictions; None for the default's own run and for runs stored before predictions were."""
-    stored = PREDICTIONS / f"{name}_PublicTest.npy"
-    if not stored.exists() or name == DEFAULT_RUN:
+    if not _stored.path(name, "PublicTest").exists() or name == DEFAULT_RUN:
         return {
             "faces_only_it_gets_right": None,
             "faces_only_default_gets_right": None,
             "p_versus_default": None,
         }
-    default = np.load(PREDICTIONS / f"{DEFAULT_RUN}_PublicTest.npy")
-    result = paired_comparison(labels, np.load(stored), default)
+    run, default = (_stored.load(stored, "PublicTest", len(labels)) for stored in (name, DEFAULT_RUN))
+    result = paired_comparison(labels, run, default)
     return {
         "faces_only_it_gets_right": result.first_only,
         "faces_only_default_gets_right": result.second_only,
         "p_versus_default": float(f"{result.p_value:.3g}"),  # three significant figures: some are tiny
     }
+
+
+def teacher_members(name: str) -> list[str] | None:
+    """The runs averaged into the stored teacher that ``name`` was distilled from, from the record
+    store_candidate.py kept; None where it kept none."""
+    record = CANDIDATES / f"{name}_teacher.json"
+    return (
+        [member["name"] for member in json.loads(record.read_text())["members"]] if record.exists() else None
+    )
 
 
 def minutes_in_all(card: dict) -> float | None:
@@ -97,11 +112,13 @@ def main() -> None:
     public_labels = load_fer2013(progress=False).public_test.labels
     rows = []
     for card_path in sorted(CANDIDATES.glob("*.json")):
+        if card_path.stem.endswith("_teacher"):
+            continue  # a run's teacher record, read with its card
         card = json.loads(card_path.read_text())
         with card_path.with_name(f"{card_path.stem}_log.csv").open(newline="") as log:
             last_epoch = list(csv.DictReader(log))[-1]
         rows.append({
-            "run": describe(card["config"]),
+            "run": describe(card["config"], teacher_members(card_path.stem)),
             "command": card["command"],
             "epochs": card["epochs"],
             "minutes": round(card["wall_seconds"] / 60, 1),

@@ -1,10 +1,12 @@
 """Candidate models and their average on PublicTest: is an ensemble worth it, and which members?
 
-Each model's PublicTest probabilities are computed once and stored as float16 in
-``benchmarks/results/predictions/<name>_PublicTest.npy`` (50 kB each), so the table can be rebuilt from
-the stored predictions alone once the members' weights are gone. The ensemble's accuracy is that of the
-members' mean probabilities, which is exactly what ``ferlib ensemble`` builds. PublicTest only: the
-members and the ensemble are chosen here, so PrivateTest stays untouched.
+A member given as NAME=MODEL.keras is predicted here and its PublicTest probabilities kept as float16 in
+``benchmarks/results/predictions/NAME_PublicTest.npy`` (50 kB; ``_stored.py``), never over ones already
+kept unless ``--overwrite``; a member given as NAME alone is read from there (``store_candidate.py``
+keeps a finished run's), so the table can be rebuilt from the stored predictions alone once the members'
+weights are gone. The ensemble's accuracy is that of the members' mean probabilities, which is exactly
+what ``ferlib ensemble`` builds. PublicTest only: the members and the ensemble are chosen here, so
+PrivateTest stays untouched.
 
 Run:  python benchmarks/ensemble_members.py NAME=MODEL.keras ... (or NAME alone, from stored predictions)
 Writes benchmarks/results/ensemble_members.json.
@@ -17,45 +19,48 @@ import itertools
 import json
 from pathlib import Path
 
+import _stored
 import numpy as np
 
-from ferlib.data import load_fer2013
-from ferlib.io import atomic_path, write_text_atomic
+from ferlib.data import Split, load_fer2013
+from ferlib.io import write_text_atomic
 from ferlib.machine import describe_machine
 from ferlib.table import format_table
 
 RESULTS = Path(__file__).with_name("results")
-PREDICTIONS = RESULTS / "predictions"
 
 
-def probabilities(name: str, model_file: str | None, faces: np.ndarray) -> np.ndarray:
-    """The stored PublicTest probabilities of ``name``, computed from ``model_file`` when not stored."""
-    stored = PREDICTIONS / f"{name}_PublicTest.npy"
+def probabilities(name: str, model_file: str | None, public: Split) -> np.ndarray:
+    """``name``'s PublicTest probabilities as stored: read, or predicted from ``model_file`` and kept."""
     if model_file is None:
-        return np.load(stored).astype(np.float32)
+        return _stored.load(name, "PublicTest", len(public))
     from ferlib.evaluation import predict_proba
     from ferlib.models import load_model_file
 
-    result = predict_proba(load_model_file(model_file), faces)
-    with atomic_path(stored) as tmp, tmp.open("wb") as handle:
-        np.save(handle, result.astype(np.float16))
-    return result.astype(np.float16).astype(np.float32)
+    return _stored.save(name, "PublicTest", predict_proba(load_model_file(model_file), public.images))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("members", nargs="+", help="NAME=MODEL.keras, or NAME for stored predictions")
+    parser.add_argument("--overwrite", action="store_true", help="replace stored predictions of NAME=MODEL")
     args = parser.parse_args()
+    members = [member.partition("=")[::2] for member in args.members]  # (NAME, MODEL.keras or "")
+    _stored.refuse_repeated([name for name, _ in members])
+    kept = [
+        str(path)
+        for name, model_file in members
+        if model_file and (path := _stored.path(name, "PublicTest")).exists()
+    ]
+    if kept and not args.overwrite:
+        parser.error(f"{', '.join(kept)} already stored; --overwrite replaces it")
 
-    labels = load_fer2013(progress=False).public_test
-    found = {}
-    for member in args.members:
-        name, _, model_file = member.partition("=")
-        found[name] = probabilities(name, model_file or None, labels.images)
+    public = load_fer2013(progress=False).public_test
+    found = {name: probabilities(name, model_file or None, public) for name, model_file in members}
 
     def accuracy(names: tuple[str, ...]) -> float:
         mean = np.mean([found[name] for name in names], axis=0)
-        return round(float(np.mean(mean.argmax(axis=1) == labels.labels)), 4)
+        return round(float(np.mean(mean.argmax(axis=1) == public.labels)), 4)
 
     rows = [
         {"members": " + ".join(names), "count": len(names), "public_test_accuracy": accuracy(names)}

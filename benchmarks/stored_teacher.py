@@ -3,7 +3,12 @@ faces, for ``ferlib train --teacher FILE.npy`` when some of their weights are go
 
 Each NAME is a run kept by ``store_candidate.py`` (its ``results/predictions/NAME_Training.npy`` and
 ``NAME_PublicTest.npy``) or a shipped model's name (``default``, ``accurate``), predicted here in one
-pass. Prints each member's and the average's PublicTest accuracy, the figure a teacher is chosen by.
+pass. Prints each member's and the average's PublicTest accuracy, the figure a teacher is chosen by,
+and their accuracy on the Training faces with the average's mean top probability there: how close the
+targets it teaches are to the hard labels. ``FILE.json``, beside FILE.npy, records them with the members
+and FILE.npy's fingerprint (the ``teacher_fingerprint`` in the card of a run distilled from it, by which
+``store_candidate.py`` keeps the record with that run); it is written just before FILE.npy, which a
+plan takes as done once it exists.
 
 Run:  python benchmarks/stored_teacher.py NAME [NAME ...] --out FILE.npy  (--overwrite replaces FILE)
 """
@@ -11,37 +16,41 @@ Run:  python benchmarks/stored_teacher.py NAME [NAME ...] --out FILE.npy  (--ove
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
+import _stored
 import numpy as np
 
 from ferlib.data import FER2013, load_fer2013
+from ferlib.distill import file_fingerprint
 from ferlib.evaluation import predict_proba
-from ferlib.io import atomic_path
+from ferlib.io import atomic_path, write_text_atomic
 from ferlib.models import load_model_file
 from ferlib.pretrained import PRETRAINED, model_file
 
-PREDICTIONS = Path(__file__).with_name("results") / "predictions"
-
 
 def member_predictions(name: str, data: FER2013) -> tuple[np.ndarray, np.ndarray]:
-    """``name``'s probabilities on the Training and the PublicTest faces: stored, or predicted for a
-    shipped model."""
+    """``name``'s probabilities on the Training and the PublicTest faces: stored (``SystemExit`` when
+    missing or not one row per face), or predicted for a shipped model."""
     if name in PRETRAINED:
         model = load_model_file(model_file(name))
         return predict_proba(model, data.training.images), predict_proba(model, data.public_test.images)
-    stored = [PREDICTIONS / f"{name}_{split}.npy" for split in ("Training", "PublicTest")]
-    missing = [path for path in stored if not path.is_file()]
-    if missing:
-        raise SystemExit(f"{name}: not a shipped model ({', '.join(PRETRAINED)}), and {missing[0]} is "
-                         "missing (benchmarks/store_candidate.py keeps a finished run's)")  # fmt: skip
-    training, public = (np.load(path).astype(np.float32) for path in stored)
-    return training, public  # ferlib train checks the Training rows against the faces
+    return (
+        _stored.load(name, "Training", len(data.training)),
+        _stored.load(name, "PublicTest", len(data.public_test)),
+    )
+
+
+def accuracy(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    return round(float(np.mean(probabilities.argmax(axis=1) == labels)), 4)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("names", nargs="+", help="stored run names or shipped model names")
+    parser.add_argument(
+        "names", nargs="+", help=f"stored run names or shipped model names ({', '.join(PRETRAINED)})"
+    )
     parser.add_argument("--out", type=Path, required=True, help="the teacher's .npy file to write")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     args = parser.parse_args()
@@ -49,18 +58,39 @@ def main() -> None:
         parser.error(f"--out {args.out}: ferlib train takes stored probabilities as a .npy file")
     if args.out.exists() and not args.overwrite:
         parser.error(f"{args.out} exists; --overwrite replaces it")
+    _stored.refuse_repeated(args.names)
 
     data = load_fer2013()
     members = {name: member_predictions(name, data) for name in args.names}
-    labels = data.public_test.labels
-    for name, (_, public) in members.items():
-        print(f"{name}: PublicTest {np.mean(public.argmax(axis=1) == labels):.4f}")
-    teacher = np.mean([training for training, _ in members.values()], axis=0)
-    public = np.mean([public for _, public in members.values()], axis=0)
-    print(f"average of {len(members)}: PublicTest {np.mean(public.argmax(axis=1) == labels):.4f}")
-    with atomic_path(args.out) as tmp, tmp.open("wb") as handle:
-        np.save(handle, teacher.astype(np.float16))
-    print(f"wrote {args.out}: ferlib train --teacher {args.out} distils it")
+    training_labels, public_labels = data.training.labels, data.public_test.labels
+    rows = []
+    for name, (training, public) in members.items():
+        rows.append({
+            "name": name,
+            "public_test_accuracy": accuracy(public, public_labels),
+            "training_accuracy": accuracy(training, training_labels),
+        })  # fmt: skip
+        print(f"{name}: PublicTest {rows[-1]['public_test_accuracy']:.4f}, "
+              f"Training {rows[-1]['training_accuracy']:.4f}")  # fmt: skip
+    teacher = np.mean([training for training, _ in members.values()], axis=0).astype(np.float16)
+    public_mean = np.mean([public for _, public in members.values()], axis=0)
+    average = {
+        "public_test_accuracy": accuracy(public_mean, public_labels),
+        # from the float16 that FILE.npy holds: the targets as a student gets them
+        "training_accuracy": accuracy(teacher, training_labels),
+        "training_mean_top_probability": round(float(teacher.astype(np.float32).max(axis=1).mean()), 4),
+    }
+    print(f"average of {len(members)}: PublicTest {average['public_test_accuracy']:.4f}, Training "
+          f"{average['training_accuracy']:.4f}, mean top probability on Training "
+          f"{average['training_mean_top_probability']:.4f}")  # fmt: skip
+    record = _stored.teacher_record(args.out)
+    with atomic_path(args.out) as tmp:
+        with tmp.open("wb") as handle:
+            np.save(handle, teacher)
+        report = {"teacher": args.out.name, "teacher_fingerprint": file_fingerprint(tmp), "members": rows,
+                  "average": average}  # fmt: skip
+        write_text_atomic(record, json.dumps(report, indent=2) + "\n")
+    print(f"wrote {args.out} and {record.name}: ferlib train --teacher {args.out} distils it")
 
 
 if __name__ == "__main__":

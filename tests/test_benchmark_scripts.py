@@ -1,0 +1,341 @@
+"""The benchmark scripts that keep a run's predictions and build on them (``store_candidate.py``,
+``stored_teacher.py``, ``ensemble_members.py``, ``candidate_runs.py``), run for real on a tiny synthetic
+FER-2013: only the data loader and the models' predictions are replaced, and every file they write goes
+under ``tmp_path``, never into ``benchmarks/results``."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import importlib.util
+import json
+import os
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+import ferlib.evaluation
+import ferlib.models
+from ferlib.config import TrainConfig
+from ferlib.data import FER2013, load_fer2013
+from ferlib.distill import file_fingerprint
+from ferlib.labels import NUM_CLASSES
+
+from synthetic import make_kaggle_layout
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> FER2013:
+    """FER-2013 in miniature: 14 faces a split, two of each emotion."""
+    return load_fer2013(make_kaggle_layout(tmp_path / "fer", per_class=2), use_cache=False, progress=False)
+
+
+@pytest.fixture
+def stored(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> ModuleType:
+    """``benchmarks/_stored.py``, keeping predictions under ``tmp_path``."""
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    module = importlib.import_module("_stored")
+    monkeypatch.setattr(module, "PREDICTIONS", tmp_path / "predictions")
+    return module
+
+
+@pytest.fixture
+def script(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, data: FER2013, stored: ModuleType
+) -> Callable[[str], ModuleType]:
+    """Loads ``benchmarks/NAME.py`` afresh, reading ``data`` and writing under ``tmp_path``."""
+
+    def load(name: str) -> ModuleType:
+        spec = importlib.util.spec_from_file_location(f"benchmark_{name}", BENCHMARKS / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        monkeypatch.setattr(module, "load_fer2013", lambda *args, **kwargs: data)
+        for folder, path in (("RESULTS", "results"), ("CANDIDATES", "results/candidates")):
+            if hasattr(module, folder):
+                monkeypatch.setattr(module, folder, tmp_path / path)
+        return module
+
+    return load
+
+
+def run(monkeypatch: pytest.MonkeyPatch, module: ModuleType, *args: str) -> None:
+    """``python benchmarks/<module>.py ARGS...``."""
+    monkeypatch.setattr(sys, "argv", [module.__file__, *args])
+    module.main()
+
+
+def close_calls(labels: np.ndarray) -> np.ndarray:
+    """Probabilities that put the label first by 0.00005, a gap that float16 rounds away: stored, every
+    face whose label is not 0 ties with the class before, which ``argmax`` takes, so it reads wrong."""
+    probabilities = np.full((len(labels), NUM_CLASSES), 0.08, dtype=np.float32)
+    rows = np.arange(len(labels))
+    probabilities[rows, labels] = 0.30005
+    probabilities[rows, (labels - 1) % NUM_CLASSES] = 0.3
+    return probabilities / probabilities.sum(axis=1, keepdims=True)
+
+
+def fake_model(monkeypatch: pytest.MonkeyPatch, data: FER2013, loader: object, predictor: object) -> None:
+    """``loader.load_model_file`` and ``predictor.predict_proba`` replaced by a model that gives each of
+    ``data``'s faces ``close_calls`` of its label, over test-time views or not."""
+    labels = {id(split.images): split.labels for split in (data.training, data.public_test)}
+
+    def predict_proba(model: str, faces: np.ndarray, tta: bool = False) -> np.ndarray:
+        assert model == "model"
+        return close_calls(labels[id(faces)])
+
+    monkeypatch.setattr(loader, "load_model_file", lambda path: "model")
+    monkeypatch.setattr(predictor, "predict_proba", predict_proba)
+
+
+class MachineGone(Exception):
+    """The machine going away in the middle of a store."""
+
+
+def finished_run(folder: Path, name: str, teacher: Path | None = None) -> Path:
+    """A finished run folder as ``ferlib train`` leaves it: its card, its epoch log and its model
+    (``teacher``: distilled from that file of stored predictions)."""
+    folder.mkdir(parents=True)
+    card = {
+        "command": f"ferlib train --out {name}",
+        "config": dataclasses.asdict(TrainConfig(epochs=2, teacher=str(teacher) if teacher else None)),
+        "epochs": 2,
+        "wall_seconds": 90.0,
+        "total_wall_seconds": 90.0,
+        "public_test_accuracy": 0.5,
+        "private_test_accuracy": None,
+        "machine": "test machine",
+        "teacher_fingerprint": file_fingerprint(teacher) if teacher else None,
+    }
+    (folder / "model.json").write_text(json.dumps(card))
+    (folder / "log.csv").write_text("epoch,accuracy,val_accuracy\n0,0.3,0.25\n1,0.4,0.5\n")
+    (folder / "model.keras").write_bytes(b"weights")
+    return folder
+
+
+def test_store_candidate_writes_its_card_last_and_prints_what_it_stored(
+    script: Callable[[str], ModuleType],
+    stored: ModuleType,
+    data: FER2013,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Every file lands by an atomic rename, the card last; the accuracies printed are those of the
+    float16 files (the float32 predictions read 1.0, the stored ones far less)."""
+    store_candidate = script("store_candidate")
+    fake_model(monkeypatch, data, store_candidate, store_candidate)
+    renamed: list[Path] = []
+    replace = os.replace
+
+    def recording_replace(source: str, destination: str) -> None:
+        renamed.append(Path(destination))
+        replace(source, destination)
+
+    monkeypatch.setattr(os, "replace", recording_replace)
+    run_folder = finished_run(tmp_path / "run", "kept")
+    run(monkeypatch, store_candidate, str(run_folder), "kept")
+
+    card = store_candidate.CANDIDATES / "kept.json"
+    predictions = [stored.path("kept", split) for split in stored.SPLITS]
+    assert renamed[-1] == card
+    assert sorted(renamed) == sorted([*predictions, store_candidate.CANDIDATES / "kept_log.csv", card])
+    assert card.read_bytes() == (run_folder / "model.json").read_bytes()
+    assert (store_candidate.CANDIDATES / "kept_log.csv").read_bytes() == (run_folder / "log.csv").read_bytes()
+    assert not (store_candidate.CANDIDATES / "kept_teacher.json").exists()  # not distilled
+    printed = dict(re.findall(r"kept (\w+) \(as stored\): ([\d.]+)", capsys.readouterr().out))
+    labels = data.public_test.labels
+    for split in ("PublicTest", "PublicTest_tta"):
+        kept = np.load(stored.path("kept", split))
+        assert kept.dtype == np.float16
+        assert printed[split] == f"{np.mean(kept.argmax(axis=1) == labels):.4f}"
+        assert float(printed[split]) < 0.5  # the float32 predictions read 1.0
+    assert np.load(stored.path("kept", "Training")).shape == (len(data.training), NUM_CLASSES)
+
+
+def test_a_store_cut_short_has_no_card_and_is_redone_with_overwrite(
+    script: Callable[[str], ModuleType],
+    stored: ModuleType,
+    data: FER2013,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    store_candidate = script("store_candidate")
+    fake_model(monkeypatch, data, store_candidate, store_candidate)
+    run_folder = finished_run(tmp_path / "run", "kept")
+    log = store_candidate.CANDIDATES / "kept_log.csv"
+    replace = os.replace
+
+    def stopping_at_the_log(source: str, destination: str) -> None:
+        if Path(destination) == log:
+            raise MachineGone
+        replace(source, destination)
+
+    monkeypatch.setattr(os, "replace", stopping_at_the_log)
+    with pytest.raises(MachineGone):
+        run(monkeypatch, store_candidate, str(run_folder), "kept")
+    assert stored.path("kept", "Training").exists()
+    assert not log.exists() and not (store_candidate.CANDIDATES / "kept.json").exists()
+    assert not list(store_candidate.CANDIDATES.glob(".*"))  # no temporary file left behind
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(SystemExit):
+        run(monkeypatch, store_candidate, str(run_folder), "kept")
+    assert "kept is already stored" in capsys.readouterr().err
+    run(monkeypatch, store_candidate, str(run_folder), "kept", "--overwrite")
+    assert log.read_bytes() == (run_folder / "log.csv").read_bytes()
+    assert (store_candidate.CANDIDATES / "kept.json").read_bytes() == (run_folder / "model.json").read_bytes()
+
+
+def test_stored_teacher_averages_its_members_and_records_them(
+    script: Callable[[str], ModuleType],
+    stored: ModuleType,
+    data: FER2013,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    rng = np.random.default_rng(0)
+    members = {}
+    for name in ("first", "second"):
+        for split, faces in (("Training", data.training), ("PublicTest", data.public_test)):
+            probabilities = rng.dirichlet(np.ones(NUM_CLASSES), len(faces))
+            members[name, split] = stored.save(name, split, probabilities)
+    out = tmp_path / "ensembles" / "pair.npy"
+    run(monkeypatch, script("stored_teacher"), "first", "second", "--out", str(out))
+
+    average = np.mean([members["first", "Training"], members["second", "Training"]], axis=0)
+    teacher = np.load(out)
+    assert teacher.dtype == np.float16
+    np.testing.assert_array_equal(teacher, average.astype(np.float16))
+    record = json.loads(out.with_suffix(".json").read_text())
+    assert record["teacher"] == "pair.npy" and record["teacher_fingerprint"] == file_fingerprint(out)
+
+    def accuracy(probabilities: np.ndarray, labels: np.ndarray) -> float:
+        return round(float(np.mean(probabilities.argmax(axis=1) == labels)), 4)
+
+    training, public = data.training.labels, data.public_test.labels
+    assert record["members"] == [
+        {
+            "name": name,
+            "public_test_accuracy": accuracy(members[name, "PublicTest"], public),
+            "training_accuracy": accuracy(members[name, "Training"], training),
+        }
+        for name in ("first", "second")
+    ]
+    public_average = np.mean([members["first", "PublicTest"], members["second", "PublicTest"]], axis=0)
+    mean_top = round(float(teacher.astype(np.float32).max(axis=1).mean()), 4)
+    assert record["average"] == {
+        "public_test_accuracy": accuracy(public_average, public),
+        "training_accuracy": accuracy(teacher, training),
+        "training_mean_top_probability": mean_top,
+    }
+    assert f"mean top probability on Training {mean_top:.4f}" in capsys.readouterr().out
+
+
+def test_stored_teacher_rejects_members_of_the_wrong_shape_and_repeated_ones(
+    script: Callable[[str], ModuleType],
+    stored: ModuleType,
+    data: FER2013,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    uniform = np.full((len(data.public_test), NUM_CLASSES), 1 / NUM_CLASSES)
+    stored.save("good", "Training", np.full((len(data.training), NUM_CLASSES), 1 / NUM_CLASSES))
+    stored.save("good", "PublicTest", uniform)
+    stored.save("short", "Training", np.full((len(data.training) - 1, NUM_CLASSES), 1 / NUM_CLASSES))
+    stored.save("short", "PublicTest", uniform)
+    stored.save("narrow", "Training", np.full((len(data.training), 6), 1 / 6))
+    stored.save("narrow", "PublicTest", uniform)
+    out = tmp_path / "teacher.npy"
+    expected = re.escape(f"not ({len(data.training)}, 7)")
+    for bad in ("short", "narrow"):
+        with pytest.raises(SystemExit, match=rf"^{bad}: .*{bad}_Training\.npy holds .*{expected}"):
+            run(monkeypatch, script("stored_teacher"), "good", bad, "--out", str(out))
+    with pytest.raises(SystemExit, match=r"^good: named more than once"):
+        run(monkeypatch, script("stored_teacher"), "good", "short", "good", "--out", str(out))
+    with pytest.raises(
+        SystemExit, match=r"^absent: .*absent_Training\.npy is missing; .*store_candidate\.py"
+    ):
+        run(monkeypatch, script("stored_teacher"), "good", "absent", "--out", str(out))
+    assert not out.exists() and not out.with_suffix(".json").exists()
+
+
+def test_ensemble_members_names_a_missing_file_and_never_overwrites_unasked(
+    script: Callable[[str], ModuleType],
+    stored: ModuleType,
+    data: FER2013,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ensemble_members = script("ensemble_members")
+    with pytest.raises(
+        SystemExit, match=r"^absent: .*absent_PublicTest\.npy is missing; .*absent=MODEL\.keras"
+    ):
+        run(monkeypatch, ensemble_members, "absent")
+
+    kept = stored.path("kept", "PublicTest")
+    stored.save("kept", "PublicTest", np.full((len(data.public_test), NUM_CLASSES), 1 / NUM_CLASSES))
+    before = kept.read_bytes()
+    fake_model(monkeypatch, data, ferlib.models, ferlib.evaluation)  # imported when a model is given
+    with pytest.raises(SystemExit):
+        run(monkeypatch, ensemble_members, "kept=model.keras")
+    assert f"{kept} already stored; --overwrite replaces it" in capsys.readouterr().err
+    assert kept.read_bytes() == before
+
+    run(monkeypatch, ensemble_members, "kept=model.keras", "--overwrite")
+    np.testing.assert_array_equal(np.load(kept), close_calls(data.public_test.labels).astype(np.float16))
+    report = json.loads((ensemble_members.RESULTS / "ensemble_members.json").read_text())
+    labels = data.public_test.labels
+    assert report["rows"] == [
+        {"members": "kept", "count": 1, "public_test_accuracy": round(float(np.mean(labels == 0)), 4)}
+    ]  # as stored: only the faces of emotion 0 survive float16's tie
+
+
+def test_a_run_distilled_from_a_stored_teacher_keeps_its_members(
+    script: Callable[[str], ModuleType],
+    stored: ModuleType,
+    data: FER2013,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """store_candidate.py keeps stored_teacher.py's record with the run distilled from its teacher, and
+    candidate_runs.py names the members; a record of another file than the run's teacher is not kept."""
+    store_candidate = script("store_candidate")
+    fake_model(monkeypatch, data, store_candidate, store_candidate)
+    for name in ("first", "second"):
+        run(monkeypatch, store_candidate, str(finished_run(tmp_path / name, name)), name)
+    teacher = tmp_path / "ensembles" / "pair.npy"
+    run(monkeypatch, script("stored_teacher"), "first", "second", "--out", str(teacher))
+    student = finished_run(tmp_path / "student", "student", teacher=teacher)
+    run(monkeypatch, store_candidate, str(student), "student")
+    kept = store_candidate.CANDIDATES / "student_teacher.json"
+    assert kept.read_bytes() == teacher.with_suffix(".json").read_bytes()
+
+    candidate_runs = script("candidate_runs")
+    monkeypatch.setattr(candidate_runs, "DEFAULT_RUN", "first")
+    run(monkeypatch, candidate_runs)
+    rows = json.loads((candidate_runs.RESULTS / "candidate_runs.json").read_text())["rows"]
+    assert [row["command"] for row in rows] == [
+        f"ferlib train --out {name}" for name in ("first", "second", "student")
+    ]
+    assert "distilled from the averaged predictions of first + second (T 2" in rows[2]["run"]
+    assert rows[1]["faces_only_it_gets_right"] == 0 and rows[1]["p_versus_default"] == 1.0
+
+    (tmp_path / "student" / "model.json").write_text(
+        (tmp_path / "student" / "model.json").read_text().replace(file_fingerprint(teacher), "0" * 16)
+    )
+    capsys.readouterr()
+    run(monkeypatch, store_candidate, str(student), "student", "--overwrite")
+    assert "is not kept: it records another file than the run's teacher" in capsys.readouterr().out
+    assert not kept.exists()
