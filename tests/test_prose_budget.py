@@ -1,11 +1,12 @@
 """Each notebook's markdown prose stays within the course's budget (issue 27): at most 1,000 words, and
-no sentence over 40 words.
+no sentence over 40 words. README.md and the documentation pages (docs/*.md) keep the same sentence rule.
 
-Prose is what a markdown cell says outside fenced code blocks, tables and headings. Words and sentences
-are counted by the same rule as the course's review script (``prose_budget.py``, kept beside the
-repository, not in it), copied here so that a clone can run this test. Notebooks not yet rewritten for
-the budget are expected to fail; the marker is strict, so a notebook that comes within budget makes
-this test fail until its marker is removed.
+Prose is what a markdown cell or page says outside fenced code blocks, tables and headings. Words and
+sentences are counted by the same rule as the course's review script (``prose_budget.py``, kept beside
+the repository, not in it), copied here so that a clone can run this test; ``sentences`` is that rule's
+one splitter, used for notebooks and pages alike. Notebooks not yet rewritten for the budget are
+expected to fail; the marker is strict, so a notebook that comes within budget makes this test fail
+until its marker is removed.
 """
 
 from __future__ import annotations
@@ -16,27 +17,36 @@ from pathlib import Path
 
 import pytest
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+#: README and every page of the documentation site.
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 WORDS, SENTENCE = 1000, 40
 NOT_YET_REWRITTEN: set[str] = set()
+
+
+def prose(markdown: str) -> str:
+    """Markdown with its tables, headings and fenced code blocks made blank lines: they end a paragraph."""
+    lines = re.sub(r"```.*?```", "\n\n", markdown, flags=re.S).splitlines()
+    return "\n".join("" if line.lstrip().startswith(("|", "#")) else line for line in [*lines, ""])
+
+
+def sentences(markdown: str) -> list[str]:
+    """The sentences of markdown's prose. A sentence never runs on past its paragraph or list item."""
+    paragraphs = re.split(r"\n\s*\n|\n\s*(?:[-*]|\d+\.)\s+", prose(markdown))
+    return [
+        sentence.strip()
+        for paragraph in paragraphs
+        for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z(*`\d])", paragraph.replace("\n", " "))
+        if sentence.strip()
+    ]
 
 
 def measure(notebook: dict) -> tuple[int, int, str]:
     """(words, words in the longest sentence, that sentence) of a notebook's markdown prose."""
     markdown = ["".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "markdown"]
-    lines = [  # tables, headings and code blocks become blank lines: they end a paragraph
-        "" if line.lstrip().startswith(("|", "#")) else line
-        for text in markdown
-        for line in [*re.sub(r"```.*?```", "\n\n", text, flags=re.S).splitlines(), ""]
-    ]
-    words = len(re.findall(r"\b\w[\w'-]*\b", " ".join(lines)))
-    paragraphs = re.split(r"\n\s*\n|\n\s*(?:[-*]|\d+\.)\s+", "\n".join(lines))
-    sentences = [
-        sentence
-        for paragraph in paragraphs
-        for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z(*`\d])", paragraph.replace("\n", " "))
-    ]
-    longest = max(sentences, key=lambda s: len(s.split()), default="")
+    words = sum(len(re.findall(r"\b\w[\w'-]*\b", prose(text))) for text in markdown)
+    longest = max((s for text in markdown for s in sentences(text)), key=lambda s: len(s.split()), default="")
     return words, len(longest.split()), longest
 
 
@@ -85,3 +95,48 @@ def test_notebook_prose_is_within_budget(path: Path) -> None:
 def test_every_notebook_is_checked() -> None:
     names = {path.name for path in NOTEBOOKS.glob("*.ipynb")}
     assert len(names) == 6 and names >= NOT_YET_REWRITTEN  # every marked name still exists
+
+
+def test_a_page_splits_into_its_sentences() -> None:
+    page = (
+        "# A heading. Not prose\n\nOne two. Three four five! (Six.)\n\n"
+        "```bash\nls. Code is not prose.\n```\n| a. B | table |\n\n"
+        "- A listed item. Its second sentence\n- Code starts one. `ferlib` too. ferlib not\n"
+        "1. Numbered, and\nwrapped. Done"
+    )
+    assert sentences(page) == [
+        "One two.",
+        "Three four five!",
+        "(Six.)",
+        "- A listed item.",  # a list's first marker stays, as in the review script
+        "Its second sentence",
+        "Code starts one.",
+        "`ferlib` too. ferlib not",  # a lowercase word starts no sentence
+        "Numbered, and wrapped.",
+        "Done",
+    ]
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda path: path.relative_to(ROOT).as_posix())
+def test_page_sentences_are_within_budget(path: Path) -> None:
+    page = path.relative_to(ROOT).as_posix()
+    long = [
+        sentence
+        for sentence in sentences(path.read_text(encoding="utf-8"))
+        if len(sentence.split()) > SENTENCE
+    ]
+    assert not long, f"{page}: sentences over {SENTENCE} words, to split:\n" + "\n".join(
+        f"({len(sentence.split())} words) {sentence}" for sentence in long
+    )
+
+
+def test_every_page_is_checked() -> None:
+    names = {path.relative_to(ROOT).as_posix() for path in PAGES}
+    assert {
+        "README.md",
+        "docs/architecture.md",
+        "docs/benchmarks.md",
+        "docs/model-card.md",
+        "docs/privacy.md",
+        "docs/videos.md",
+    } <= names
