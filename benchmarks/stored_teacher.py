@@ -2,7 +2,8 @@
 faces, for ``ferlib train --teacher FILE.npy`` when some of their weights are gone (issue 31).
 
 Each NAME is a run kept by ``store_candidate.py`` (its ``results/predictions/NAME_Training.npy`` and
-``NAME_PublicTest.npy``) or a shipped model's name (``default``, ``accurate``), predicted here in one
+``NAME_PublicTest.npy``), a shipped model's name (``default``, ``accurate``), or NAME=MODEL.keras for
+a model file (an older shipped model from git history, say); the last two are predicted here in one
 pass. Prints each member's and the average's PublicTest accuracy, the figure a teacher is chosen by,
 and their accuracy on the Training faces with the average's mean top probability there: how close the
 targets it teaches are to the hard labels. ``FILE.json``, beside FILE.npy, records them with the members
@@ -10,7 +11,8 @@ and FILE.npy's fingerprint (the ``teacher_fingerprint`` in the card of a run dis
 ``store_candidate.py`` keeps the record with that run); it is written just before FILE.npy, which a
 plan takes as done once it exists.
 
-Run:  python benchmarks/stored_teacher.py NAME [NAME ...] --out FILE.npy  (--overwrite replaces FILE)
+Run:  python benchmarks/stored_teacher.py NAME|NAME=MODEL.keras ... --out FILE.npy  (--overwrite replaces
+FILE)
 """
 
 from __future__ import annotations
@@ -30,13 +32,16 @@ from ferlib.models import load_model_file
 from ferlib.pretrained import PRETRAINED, model_file
 
 
-def member_predictions(name: str, data: FER2013) -> tuple[np.ndarray, np.ndarray]:
-    """``name``'s probabilities on the Training and the PublicTest faces: stored (``SystemExit`` when
-    missing or not one row per face), or predicted for a shipped model."""
-    if name in PRETRAINED:
-        model = load_model_file(model_file(name))
-        return predict_proba(model, data.training.images), predict_proba(model, data.public_test.images)
+def member_predictions(member: str, data: FER2013) -> tuple[str, np.ndarray, np.ndarray]:
+    """A member's name and its probabilities on the Training and the PublicTest faces: stored
+    (``SystemExit`` when missing or not one row per face), or predicted for a shipped model or
+    NAME=MODEL.keras."""
+    name, _, path = member.partition("=")
+    if path or name in PRETRAINED:
+        model = load_model_file(path or model_file(name))
+        return name, predict_proba(model, data.training.images), predict_proba(model, data.public_test.images)
     return (
+        name,
         _stored.load(name, "Training", len(data.training)),
         _stored.load(name, "PublicTest", len(data.public_test)),
     )
@@ -49,7 +54,9 @@ def accuracy(probabilities: np.ndarray, labels: np.ndarray) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "names", nargs="+", help=f"stored run names or shipped model names ({', '.join(PRETRAINED)})"
+        "names",
+        nargs="+",
+        help=f"stored run names, shipped model names ({', '.join(PRETRAINED)}) or NAME=MODEL.keras",
     )
     parser.add_argument("--out", type=Path, required=True, help="the teacher's .npy file to write")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
@@ -58,10 +65,11 @@ def main() -> None:
         parser.error(f"--out {args.out}: ferlib train takes stored probabilities as a .npy file")
     if args.out.exists() and not args.overwrite:
         parser.error(f"{args.out} exists; --overwrite replaces it")
-    _stored.refuse_repeated(args.names)
+    _stored.refuse_repeated([member.partition("=")[0] for member in args.names])
 
     data = load_fer2013()
-    members = {name: member_predictions(name, data) for name in args.names}
+    predicted = (member_predictions(member, data) for member in args.names)
+    members = {name: (training, public) for name, training, public in predicted}
     training_labels, public_labels = data.training.labels, data.public_test.labels
     rows = []
     for name, (training, public) in members.items():

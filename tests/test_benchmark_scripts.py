@@ -269,6 +269,32 @@ def test_stored_teacher_rejects_members_of_the_wrong_shape_and_repeated_ones(
     assert not out.exists() and not out.with_suffix(".json").exists()
 
 
+def test_stored_teacher_predicts_a_member_given_as_a_model_file(
+    script: Callable[[str], ModuleType],
+    stored: ModuleType,
+    data: FER2013,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """NAME=MODEL.keras (an older model from git history, say) is predicted on both splits and averaged
+    with the stored members; its NAME counts for repeats like a stored one's."""
+    uniform = {split: np.full((len(faces), NUM_CLASSES), 1 / NUM_CLASSES) for split, faces in
+               (("Training", data.training), ("PublicTest", data.public_test))}  # fmt: skip
+    kept = {split: stored.save("flat", split, probabilities) for split, probabilities in uniform.items()}
+    stored_teacher = script("stored_teacher")
+    fake_model(monkeypatch, data, stored_teacher, stored_teacher)
+    out = tmp_path / "teacher.npy"
+    run(monkeypatch, stored_teacher, "flat", "old=old.keras", "--out", str(out))
+
+    expected = np.mean([kept["Training"], close_calls(data.training.labels)], axis=0)
+    np.testing.assert_array_equal(np.load(out), expected.astype(np.float16))
+    record = json.loads(out.with_suffix(".json").read_text())
+    assert [member["name"] for member in record["members"]] == ["flat", "old"]
+    assert record["members"][1]["training_accuracy"] == 1.0  # predicted, not rounded through float16
+    with pytest.raises(SystemExit, match=r"^flat: named more than once"):
+        run(monkeypatch, stored_teacher, "flat", "flat=old.keras", "--out", str(tmp_path / "other.npy"))
+
+
 def test_ensemble_members_names_a_missing_file_and_never_overwrites_unasked(
     script: Callable[[str], ModuleType],
     stored: ModuleType,
