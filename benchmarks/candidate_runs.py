@@ -70,8 +70,7 @@ def tta_accuracy(name: str, labels: np.ndarray) -> float | None:
     stored; None for runs stored before it existed."""
     if not _stored.path(name, "PublicTest_tta").exists():
         return None
-    predicted = _stored.load(name, "PublicTest_tta", len(labels)).argmax(axis=1)
-    return round(float(np.mean(predicted == labels)), 4)
+    return _stored.accuracy(_stored.load(name, "PublicTest_tta", len(labels)), labels)
 
 
 def versus_default(name: str, labels: np.ndarray) -> dict[str, float | int | None]:
@@ -95,7 +94,7 @@ def versus_default(name: str, labels: np.ndarray) -> dict[str, float | int | Non
 def teacher_members(name: str) -> list[str] | None:
     """The runs averaged into the stored teacher that ``name`` was distilled from, from the record
     store_candidate.py kept; None where it kept none."""
-    record = CANDIDATES / f"{name}_teacher.json"
+    record = _stored.kept_teacher_record(CANDIDATES, name)
     return (
         [member["name"] for member in json.loads(record.read_text())["members"]] if record.exists() else None
     )
@@ -112,7 +111,7 @@ def main() -> None:
     public_labels = load_fer2013(progress=False).public_test.labels
     rows = []
     for card_path in sorted(CANDIDATES.glob("*.json")):
-        if card_path.stem.endswith("_teacher"):
+        if card_path.stem.endswith(_stored.TEACHER_SUFFIX):
             continue  # a run's teacher record, read with its card
         card = json.loads(card_path.read_text())
         with card_path.with_name(f"{card_path.stem}_log.csv").open(newline="") as log:

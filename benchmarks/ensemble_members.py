@@ -4,9 +4,9 @@ A member given as NAME=MODEL.keras is predicted here and its PublicTest probabil
 ``benchmarks/results/predictions/NAME_PublicTest.npy`` (50 kB; ``_stored.py``), never over ones already
 kept unless ``--overwrite``; a member given as NAME alone is read from there (``store_candidate.py``
 keeps a finished run's), so the table can be rebuilt from the stored predictions alone once the members'
-weights are gone. The ensemble's accuracy is that of the members' mean probabilities, which is exactly
-what ``ferlib ensemble`` builds. PublicTest only: the members and the ensemble are chosen here, so
-PrivateTest stays untouched.
+weights are gone. Every member is checked before any model predicts. The ensemble's accuracy is that of
+the members' mean probabilities, which is exactly what ``ferlib ensemble`` builds. PublicTest only: the
+members and the ensemble are chosen here, so PrivateTest stays untouched.
 
 Run:  python benchmarks/ensemble_members.py NAME=MODEL.keras ... (or NAME alone, from stored predictions)
 Writes benchmarks/results/ensemble_members.json.
@@ -30,9 +30,10 @@ from ferlib.table import format_table
 RESULTS = Path(__file__).with_name("results")
 
 
-def probabilities(name: str, model_file: str | None, public: Split) -> np.ndarray:
-    """``name``'s PublicTest probabilities as stored: read, or predicted from ``model_file`` and kept."""
-    if model_file is None:
+def probabilities(name: str, model_file: str, public: Split) -> np.ndarray:
+    """``name``'s PublicTest probabilities as stored: read, or predicted from ``model_file`` (when given)
+    and kept."""
+    if not model_file:
         return _stored.load(name, "PublicTest", len(public))
     from ferlib.evaluation import predict_proba
     from ferlib.models import load_model_file
@@ -45,7 +46,10 @@ def main() -> None:
     parser.add_argument("members", nargs="+", help="NAME=MODEL.keras, or NAME for stored predictions")
     parser.add_argument("--overwrite", action="store_true", help="replace stored predictions of NAME=MODEL")
     args = parser.parse_args()
-    members = [member.partition("=")[::2] for member in args.members]  # (NAME, MODEL.keras or "")
+    members = [_stored.split_member(member) for member in args.members]  # (NAME, MODEL.keras or "")
+    for name, model_file in members:
+        if problem := _stored.member_problem(name, model_file):
+            parser.error(problem)
     _stored.refuse_repeated([name for name, _ in members])
     kept = [
         str(path)
@@ -53,14 +57,17 @@ def main() -> None:
         if model_file and (path := _stored.path(name, "PublicTest")).exists()
     ]
     if kept and not args.overwrite:
-        parser.error(f"{', '.join(kept)} already stored; --overwrite replaces it")
+        parser.error(f"{', '.join(kept)} already stored; --overwrite replaces it, or give NAME alone to "
+                     f"read the stored ones")  # fmt: skip
 
     public = load_fer2013(progress=False).public_test
-    found = {name: probabilities(name, model_file or None, public) for name, model_file in members}
+    for name, model_file in members:
+        if not model_file and (problem := _stored.problem(name, "PublicTest", len(public))):
+            parser.error(problem)
+    found = {name: probabilities(name, model_file, public) for name, model_file in members}
 
     def accuracy(names: tuple[str, ...]) -> float:
-        mean = np.mean([found[name] for name in names], axis=0)
-        return round(float(np.mean(mean.argmax(axis=1) == public.labels)), 4)
+        return _stored.accuracy(np.mean([found[name] for name in names], axis=0), public.labels)
 
     rows = [
         {"members": " + ".join(names), "count": len(names), "public_test_accuracy": accuracy(names)}

@@ -7,10 +7,11 @@ network trained on random crops) and ``NAME_Training.npy`` (one pass over the 28
 NAME_Training.npy``), then copies the run's epoch log and card (``model.json``) into
 ``benchmarks/results/candidates/NAME_log.csv`` and ``NAME.json``. A run distilled from averaged stored
 predictions (``stored_teacher.py``'s FILE.npy) also keeps their record, FILE.json, as
-``NAME_teacher.json`` when its fingerprint is that of the run's teacher. PrivateTest is not touched.
-Every file is written atomically and the card last, so a store cut short leaves no card: a plan that
-skips stored runs by their card redoes it (``--overwrite``).
-``benchmarks/candidate_runs.py`` then lists the run beside the others.
+``NAME_teacher.json`` when its fingerprint is that of the run's teacher (a re-store keeps the one already
+there when FILE.json is gone and that one matches). PrivateTest is not touched. Every file is written
+atomically and the card last, and ``--overwrite`` removes the old card before anything else, so a store
+or re-store cut short leaves no card: a plan that skips stored runs by their card redoes it
+(``--overwrite``). ``benchmarks/candidate_runs.py`` then lists the run beside the others.
 
 Run:  python benchmarks/store_candidate.py RUN_FOLDER NAME  (add --overwrite to replace a stored NAME)
 """
@@ -23,7 +24,6 @@ import shutil
 from pathlib import Path
 
 import _stored
-import numpy as np
 
 from ferlib.config import is_stored_teacher
 from ferlib.data import load_fer2013
@@ -40,19 +40,32 @@ def copy_atomic(source: Path, destination: Path) -> None:
         shutil.copyfile(source, tmp)
 
 
-def teacher_record(card: dict) -> Path | None:
-    """The record of the averaged stored predictions the run was distilled from, when there is one and
-    its fingerprint is that of the run's teacher file; None (saying why, for a record that does not
-    match) otherwise."""
+def matching_teacher_record(card: dict, kept: Path) -> Path | None:
+    """The record of the averaged stored predictions the run was distilled from whose fingerprint is the
+    card's ``teacher_fingerprint``: FILE.json beside the run's teacher FILE.npy, else ``kept`` (the
+    NAME_teacher.json a store before this one kept). None for a run not distilled from stored
+    predictions, and, saying why in one line each, when there is no such record."""
     teacher = card["config"].get("teacher")
-    record = _stored.teacher_record(teacher) if teacher and is_stored_teacher(teacher) else None
-    if record is None or not record.is_file():
+    if not teacher or not is_stored_teacher(teacher):
         return None
-    if json.loads(record.read_text()).get("teacher_fingerprint") != card.get("teacher_fingerprint"):
-        print(f"{record} is not kept: it records another file than the run's teacher (fingerprint "
-              f"{card.get('teacher_fingerprint')})")  # fmt: skip
+    record = _stored.teacher_record(teacher)
+    fingerprint = card.get("teacher_fingerprint")
+    if fingerprint is None:
+        print(f"the teacher's record is not kept: the run's card has no teacher_fingerprint to match "
+              f"{record.name} against")  # fmt: skip
         return None
-    return record
+    if not record.is_file():
+        print(f"no record of the teacher's members found: looked for {record}")
+    for found in (record, kept):
+        if not found.is_file():
+            continue
+        if json.loads(found.read_text()).get("teacher_fingerprint") == fingerprint:
+            if found == kept:
+                print(f"{kept} is kept: it records the run's teacher (fingerprint {fingerprint})")
+            return found
+        print(f"{found} is not kept: it records another file than the run's teacher (fingerprint "
+              f"{fingerprint})")  # fmt: skip
+    return None
 
 
 def main() -> None:
@@ -62,15 +75,15 @@ def main() -> None:
     parser.add_argument("--overwrite", action="store_true", help="replace what is stored under NAME")
     args = parser.parse_args()
 
-    if args.name.endswith("_teacher"):
-        parser.error(f"{args.name}: a name ending in _teacher would read as another run's teacher record")
+    if args.name.endswith(_stored.TEACHER_SUFFIX):
+        parser.error(f"{args.name}: a name ending in {_stored.TEACHER_SUFFIX} would read as another run's "
+                     f"teacher record")  # fmt: skip
     card_path, log_path, model_path = (args.run / name for name in ("model.json", "log.csv", "model.keras"))
     for needed in (card_path, log_path, model_path):
         if not needed.is_file():
             parser.error(f"{needed} is missing: is {args.run} a finished run?")
-    card_target, log_target, teacher_target = (
-        CANDIDATES / f"{args.name}{suffix}" for suffix in (".json", "_log.csv", "_teacher.json")
-    )
+    card_target, log_target = (CANDIDATES / f"{args.name}{suffix}" for suffix in (".json", "_log.csv"))
+    teacher_target = _stored.kept_teacher_record(CANDIDATES, args.name)
     targets = [
         *(_stored.path(args.name, split) for split in _stored.SPLITS),
         log_target,
@@ -81,7 +94,8 @@ def main() -> None:
     if stored and not args.overwrite:
         parser.error(f"{args.name} is already stored ({', '.join(stored)}); --overwrite replaces it")
     card = json.loads(card_path.read_text())
-    record = teacher_record(card)
+    card_target.unlink(missing_ok=True)  # first: until the new card lands, the store is not whole
+    record = matching_teacher_record(card, teacher_target)
 
     data = load_fer2013()
     model = load_model_file(model_path)
@@ -95,12 +109,11 @@ def main() -> None:
     copy_atomic(log_path, log_target)
     if record is None:
         teacher_target.unlink(missing_ok=True)  # another store's, under --overwrite
-    else:
+    elif record != teacher_target:
         copy_atomic(record, teacher_target)
     copy_atomic(card_path, card_target)  # last: its presence says the store is whole
     for split in ("PublicTest", "PublicTest_tta"):
-        accuracy = float(np.mean(kept[split].argmax(axis=1) == public.labels))
-        print(f"{args.name} {split} (as stored): {accuracy:.4f}")
+        print(f"{args.name} {split} (as stored): {_stored.accuracy(kept[split], public.labels):.4f}")
     print(f"card's PublicTest accuracy: {card['public_test_accuracy']:.4f}; stored under {args.name}")
 
 
